@@ -1,0 +1,35 @@
+# `make run` serves the product with demo data; `make test` runs every test.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 3000
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: run test lint bench chromium
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+run: $(VENV)/.runtime
+	ERP_DEMO_DATA=1 $(VENV)/bin/reflex run --env prod --single-port \
+		--frontend-port $(PORT) --backend-port $(PORT)
+
+test: $(VENV)/.test chromium
+	$(PY) -m pytest
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.test
+	$(PY) -m benchmarks.jobs_tab

@@ -1,0 +1,18 @@
+"""Alembic environment: the app's own engine and the SQLModel metadata."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from erp_dashboard import models  # noqa: F401  (registers every table)
+from erp_dashboard.db import engine
+
+with engine().connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

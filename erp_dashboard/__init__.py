@@ -1,0 +1,1 @@
+"""ERP Integrations — Jobs: approve construction projects for QuickBooks Desktop."""

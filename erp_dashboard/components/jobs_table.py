@@ -1,0 +1,161 @@
+"""The table of the selected list, with sortable headers and paging."""
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from erp_dashboard.components.decision import decision_buttons, status_cell
+from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
+from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.states.session import SessionState
+
+Cell = Callable[[JobRow], rx.Component]
+Column = tuple[str, str, Cell]  # header, sort key ("" = not sortable), cell
+
+
+def _project(row: JobRow) -> rx.Component:
+    return rx.vstack(
+        rx.text(row.name, weight="medium"),
+        rx.text(row.number, size="1", color_scheme="gray"),
+        spacing="0",
+    )
+
+
+def _text(field: str) -> Cell:
+    return lambda row: rx.text(getattr(row, field), size="2")
+
+
+def _error(row: JobRow) -> rx.Component:
+    return rx.text(row.error, color_scheme="red", size="2", class_name="qb-error")
+
+
+def _approver_only(cell: Cell) -> Cell:
+    return lambda row: rx.cond(SessionState.can_approve, cell(row), rx.fragment())
+
+
+PROJECT = ("Project", "name", _project)
+READY_TO_EXPORT: list[Column] = [
+    PROJECT,
+    ("Address", "city", _text("address")),
+    ("Creator", "", _text("creator")),
+    ("Sent", "sent", _text("sent_at")),
+    ("Start", "start", _text("start_date")),
+    ("Projected end", "", _text("end_date")),
+    ("Decision", "", _approver_only(decision_buttons)),
+    ("Status", "", status_cell),
+]
+FAILED: list[Column] = [
+    PROJECT,
+    ("Customer", "", _text("customer")),
+    ("Errors", "", _error),
+    ("Failed", "changed", _text("synced_at")),
+    ("Decision", "", _approver_only(lambda row: decision_buttons(row, "Retry"))),
+    ("Status", "", status_cell),
+]
+SYNCED: list[Column] = [
+    PROJECT,
+    ("Customer", "", _text("customer")),
+    ("QuickBooks job", "", _text("qb_full_name")),
+    ("Synced", "changed", _text("synced_at")),
+]
+READY_TO_UPDATE: list[Column] = [
+    PROJECT,
+    ("Customer", "", _text("customer")),
+    ("QuickBooks job", "", _text("qb_full_name")),
+    ("Status", "", lambda row: rx.badge(row.state_label, variant="soft")),
+]
+QB_JOBS: list[Column] = [
+    ("QuickBooks job", "name", _text("qb_full_name")),
+    ("Customer", "", _text("customer")),
+    ("City", "", _text("address")),
+    ("List", "changed", lambda row: rx.badge(row.state_label, variant="soft")),
+]
+
+
+def _header(label: str, sort_key: str) -> rx.Component:
+    if not sort_key:
+        return rx.table.column_header_cell(label)
+    arrow = rx.cond(
+        JobsState.sort == sort_key,
+        rx.cond(JobsState.descending, " ▼", " ▲"),
+        "",
+    )
+    return rx.table.column_header_cell(
+        rx.button(
+            label, arrow, variant="ghost", size="1", on_click=JobsState.sort_by(sort_key),
+            id=f"sort-{sort_key}",
+        ),
+        aria_sort=rx.cond(
+            JobsState.sort == sort_key,
+            rx.cond(JobsState.descending, "descending", "ascending"),
+            "none",
+        ),
+    )
+
+
+def _table(columns: list[Column]) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[_header(label, key) for label, key, _ in columns])),
+        rx.table.body(
+            rx.foreach(
+                JobsState.rows,
+                lambda row: rx.table.row(
+                    *[rx.table.cell(cell(row)) for _, _, cell in columns],
+                    id=rx.Var.create("row-") + row.id.to_string(),
+                    data_project=row.name,
+                ),
+            )
+        ),
+        width="100%",
+        variant="surface",
+        id="jobs-table",
+    )
+
+
+def jobs_table() -> rx.Component:
+    """The selected list's page, or a plain word that it is empty."""
+    return rx.cond(
+        JobsState.total == 0,
+        rx.callout(
+            rx.cond(JobsState.search != "", "No project matches your search.", "This list is empty."),
+            icon="info",
+            id="empty-list",
+        ),
+        rx.match(
+            JobsState.job_list,
+            ("ready_to_export", _table(READY_TO_EXPORT)),
+            ("failed_to_export", _table(FAILED)),
+            ("synced", _table(SYNCED)),
+            ("ready_to_update", _table(READY_TO_UPDATE)),
+            _table(QB_JOBS),
+        ),
+    )
+
+
+def pager() -> rx.Component:
+    """Previous / next page, position, and rows per page."""
+    return rx.hstack(
+        rx.button(
+            "Previous", size="1", variant="soft", disabled=JobsState.page <= 1,
+            on_click=JobsState.go_to_page(JobsState.page - 1), id="prev-page",
+        ),
+        rx.text(
+            "Page ", JobsState.page, " of ", JobsState.pages, " · ", JobsState.total, " rows",
+            size="2", id="page-info",
+        ),
+        rx.button(
+            "Next", size="1", variant="soft", disabled=JobsState.page >= JobsState.pages,
+            on_click=JobsState.go_to_page(JobsState.page + 1), id="next-page",
+        ),
+        rx.spacer(),
+        rx.text("Rows per page", size="2"),
+        rx.select(
+            [str(size) for size in PAGE_SIZES],
+            value=JobsState.page_size.to_string(),
+            on_change=JobsState.set_page_size,
+            size="1",
+        ),
+        align="center",
+        width="100%",
+        spacing="3",
+    )

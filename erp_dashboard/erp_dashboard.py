@@ -1,0 +1,25 @@
+"""The Reflex app: pages, their on-load checks, and the background export loop."""
+
+import reflex as rx
+
+from erp_dashboard import routes
+from erp_dashboard.background import export_loop
+from erp_dashboard.pages.jobs import jobs_page
+from erp_dashboard.pages.login import login_page
+from erp_dashboard.startup import prepare_database
+from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.states.session import SessionState
+
+prepare_database()
+
+app = rx.App()
+app.add_page(
+    login_page, route=routes.LOGIN, title="Sign in · ERP Integrations",
+    on_load=SessionState.redirect_if_signed_in,
+)
+app.add_page(
+    jobs_page, route=routes.JOBS, title="Jobs · ERP Integrations",
+    on_load=[SessionState.require_session, JobsState.open_page],
+)
+app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
+app.register_lifespan_task(export_loop)

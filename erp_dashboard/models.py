@@ -1,0 +1,177 @@
+"""Database tables (SQLModel). Rules about them live in `erp_dashboard.services`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from erp_dashboard.simulator.company import SimListItem  # noqa: F401  (Alembic sees it)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC now, as every timestamp column stores it."""
+    return datetime.now(timezone.utc)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; `role` is one of `services.permissions.Role`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=32)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per email address (known or not), to slow guessing."""
+
+    __tablename__ = "login_throttle"
+    email: str = Field(max_length=254, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow)
+
+
+class Customer(SQLModel, table=True):
+    """A QuickBooks customer a project can be exported under (the dropdown's choices)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: str = Field(max_length=41, unique=True, index=True)
+    full_name: str = Field(max_length=209, index=True)
+    is_active: bool = True
+
+
+class Project(SQLModel, table=True):
+    """A construction project and its ERP record (columns prefixed `erp_`/`qb_`).
+
+    `erp_list` is the Jobs-tab list the state shows in (derived from `erp_state`
+    by the state machine alone), stored so each list pages and sorts on an index.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_project_number"),
+        Index("ix_project_list_name", "erp_list", "name", "id"),
+        Index("ix_project_list_number", "erp_list", "number", "id"),
+        Index("ix_project_list_city", "erp_list", "city", "id"),
+        Index("ix_project_list_sent", "erp_list", "erp_sent_at", "id"),
+        Index("ix_project_list_start", "erp_list", "start_date", "id"),
+        Index("ix_project_list_changed", "erp_list", "erp_changed_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=41)
+    number: str = Field(max_length=30)
+    street: str = Field(default="", max_length=41)
+    city: str = Field(default="", max_length=31)
+    state: str = Field(default="", max_length=21)
+    postal_code: str = Field(default="", max_length=13)
+    start_date: date | None = None
+    projected_end_date: date | None = None
+    description: str = Field(default="", max_length=99)
+    creator_id: int = Field(foreign_key="user.id", index=True)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+    erp_state: str = Field(default="not_sent", max_length=32)
+    erp_list: str = Field(default="", max_length=32)
+    erp_version: int = 0
+    erp_changed_at: datetime = Field(default_factory=utcnow)
+    erp_sent_at: datetime | None = None
+    erp_sent_by_id: int | None = Field(default=None, foreign_key="user.id")
+    erp_decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    erp_comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    qb_list_id: str | None = Field(default=None, max_length=41)
+    qb_full_name: str | None = Field(default=None, max_length=209)
+    qb_edit_sequence: str | None = Field(default=None, max_length=16)
+    qb_error_code: int | None = None
+    qb_error_message: str | None = Field(default=None, max_length=1000)
+    synced_at: datetime | None = None
+
+
+class QbJob(SQLModel, table=True):
+    """A QuickBooks job no project is linked to (Ready To Import / Archived)."""
+
+    __tablename__ = "qb_job"
+    __table_args__ = (
+        Index("ix_qb_job_list_name", "erp_list", "full_name", "id"),
+        Index("ix_qb_job_list_changed", "erp_list", "erp_changed_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: str = Field(max_length=41, unique=True)
+    full_name: str = Field(max_length=209)
+    customer_full_name: str = Field(default="", max_length=209)
+    city: str = Field(default="", max_length=31)
+    erp_list: str = Field(default="ready_to_import", max_length=32)
+    erp_version: int = 0
+    erp_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class ListCount(SQLModel, table=True):
+    """Rows per Jobs-tab list, kept in step by the state machine in each transaction."""
+
+    __tablename__ = "list_count"
+    erp_list: str = Field(max_length=32, primary_key=True)
+    n: int = 0
+
+
+class ErpEvent(SQLModel, table=True):
+    """The audit trail: one row per transition (actor None = QuickBooks)."""
+
+    __tablename__ = "erp_event"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    qb_job_id: int | None = Field(default=None, foreign_key="qb_job.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+    action: str = Field(max_length=32)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class WorkItem(SQLModel, table=True):
+    """One qbXML request for QuickBooks, matched to its response by `request_id`."""
+
+    __tablename__ = "qb_work_item"
+    __table_args__ = (Index("ix_qb_work_item_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=50, unique=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(default="queued", max_length=16)
+    status_code: int | None = None
+    status_message: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    done_at: datetime | None = None
+
+
+class Email(SQLModel, table=True):
+    """The transactional outbox: written with the action that causes it."""
+
+    __tablename__ = "email_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    to_addrs: str = Field(sa_column=Column(Text, nullable=False))
+    subject: str = Field(max_length=255)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="queued", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)

@@ -1,0 +1,458 @@
+"""qbXML 13.0 for QuickBooks Desktop jobs: request builders and a hardened response parser.
+
+A construction project is a QuickBooks *job*: a sub-customer whose ``ParentRef``
+names the customer. Builders emit elements in schema order (``qbxmlops130.xsd``);
+the parser never loads DTDs, resolves entities or touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from lxml import etree
+
+QBXML_VERSION = "13.0"
+JOB_STATUSES = ("Awarded", "Closed", "InProgress", "None", "NotAwarded", "Pending")
+ACTIVE_STATUSES = ("ActiveOnly", "InactiveOnly", "All")
+ON_ERROR = ("continueOnError", "rollbackOnError", "stopOnError")
+ITERATORS = ("Start", "Continue", "Stop")
+REQUEST_ID_MAX = 50
+FULL_NAME_MAX = 209
+
+# QuickBooks Desktop field limits, keyed like JobFields attributes.
+LIMITS = {"name": 41, "addr1": 41, "city": 31, "state": 21, "postal_code": 13, "description": 99}
+# qbXML element name of each limited field.
+ELEMENT_NAMES = {
+    "name": "Name",
+    "addr1": "Addr1",
+    "city": "City",
+    "state": "State",
+    "postal_code": "PostalCode",
+    "description": "JobDesc",
+}
+# How a limited field is named to people.
+FIELD_LABELS = {
+    "name": "Name",
+    "addr1": "Address",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal code",
+    "description": "Description",
+}
+_ADDRESS_FIELDS = ("addr1", "city", "state", "postal_code")
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml\b[^>]*\?>")
+
+
+class QBXMLError(ValueError):
+    """A qbXML document is malformed, truncated or unsafe to parse."""
+
+
+@dataclass(frozen=True)
+class JobFields:
+    """The project fields exported to a QuickBooks job."""
+
+    name: str
+    parent_list_id: str
+    addr1: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    job_status: str = "InProgress"
+    start_date: date | None = None
+    projected_end_date: date | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRet:
+    """A customer or job as QuickBooks returns it (``CustomerRet``)."""
+
+    list_id: str
+    edit_sequence: str
+    name: str
+    full_name: str
+    parent_list_id: str | None = None
+    is_active: bool = True
+    sublevel: int = 0
+    addr1: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    job_status: str = "None"
+    start_date: date | None = None
+    projected_end_date: date | None = None
+    description: str = ""
+    parent_full_name: str | None = None
+    time_created: datetime | None = None
+    time_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QBResult:
+    """One response (``…Rs``) of a QBXMLMsgsRs document."""
+
+    request_id: str
+    kind: str
+    status_code: int
+    severity: str
+    message: str
+    customers: tuple[CustomerRet, ...] = ()
+    iterator_id: str | None = None
+    iterator_remaining: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True unless QuickBooks reported an error (Info and Warn are ok)."""
+        return self.severity.casefold() != "error"
+
+
+def qb_safe_text_problem(value: str, field: str, limit: int) -> str | None:
+    """Describe why QuickBooks cannot store ``value`` in ``field``, or return None.
+
+    ``field`` is a LIMITS key (named by its FIELD_LABELS label) or a label.
+    """
+    field = FIELD_LABELS.get(field, field)
+    problems = []
+    if len(value) > limit:
+        problems.append(
+            f"{field} is {len(value)} characters long; QuickBooks allows at most {limit}."
+        )
+    bad = sorted({ch for ch in value if ord(ch) > 0xFF or (ord(ch) < 0x20 and ch not in "\t\n\r")})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad)
+        problems.append(
+            f"{field} contains characters QuickBooks cannot store ({shown}); "
+            "only ISO-8859-1 (Latin-1) text is allowed."
+        )
+    return " ".join(problems) or None
+
+
+# --------------------------------------------------------------------------- building
+
+
+def customer_add_rq(request_id: str, job: JobFields) -> str:
+    """One ``CustomerAddRq`` creating ``job`` under its parent customer."""
+    return customer_add_rqs([(request_id, job)])
+
+
+def customer_add_rqs(
+    items: list[tuple[str, JobFields]], *, on_error: str = "continueOnError"
+) -> str:
+    """One document with a ``CustomerAddRq`` per ``(request_id, job)``."""
+    requests = []
+    for request_id, job in items:
+        _check_job(job)
+        rq = _request_element("CustomerAdd", request_id)
+        add = etree.SubElement(rq, "CustomerAdd")
+        _text(add, "Name", job.name, keep_empty=True)
+        _text(etree.SubElement(add, "ParentRef"), "ListID", job.parent_list_id, keep_empty=True)
+        _append_job(add, job, keep_empty=False)
+        requests.append(rq)
+    return _request_document(requests, on_error)
+
+
+def customer_mod_rq(
+    request_id: str, list_id: str, edit_sequence: str, job: JobFields, *, reparent: bool = False
+) -> str:
+    """A ``CustomerModRq`` updating the job ``list_id`` to ``job``.
+
+    Every job field is sent; an empty value clears the field in QuickBooks.
+    ``ParentRef`` is sent only with ``reparent=True`` (moves the job to
+    ``job.parent_list_id``).
+    """
+    _check_job(job)
+    if not list_id or not edit_sequence:
+        raise ValueError("CustomerMod needs a ListID and an EditSequence")
+    rq = _request_element("CustomerMod", request_id)
+    mod = etree.SubElement(rq, "CustomerMod")
+    _text(mod, "ListID", list_id, keep_empty=True)
+    _text(mod, "EditSequence", edit_sequence, keep_empty=True)
+    _text(mod, "Name", job.name, keep_empty=True)
+    if reparent:
+        _text(etree.SubElement(mod, "ParentRef"), "ListID", job.parent_list_id, keep_empty=True)
+    _append_job(mod, job, keep_empty=True)
+    return _request_document([rq], "continueOnError")
+
+
+def customer_query_rq(
+    request_id: str,
+    *,
+    full_names: list[str] | None = None,
+    list_ids: list[str] | None = None,
+    max_returned: int | None = None,
+    iterator: str | None = None,
+    iterator_id: str | None = None,
+    active_status: str | None = None,
+) -> str:
+    """A ``CustomerQueryRq`` by ListIDs, by FullNames, or by filters (with optional iterator)."""
+    if full_names == [] or list_ids == []:
+        raise ValueError("an empty list of list_ids or full_names would query every customer")
+    by_filter = max_returned is not None or active_status is not None
+    if sum(map(bool, (full_names, list_ids, by_filter))) > 1:
+        raise ValueError("query by list_ids, by full_names or by filters, not a mix")
+    if max_returned is not None and max_returned < 1:
+        raise ValueError("max_returned must be at least 1")
+    if active_status is not None and active_status not in ACTIVE_STATUSES:
+        raise ValueError(f"active_status must be one of {ACTIVE_STATUSES}")
+    if iterator is not None and iterator not in ITERATORS:
+        raise ValueError(f"iterator must be one of {ITERATORS}")
+    if iterator in ("Continue", "Stop") and not iterator_id:
+        raise ValueError(f'iterator="{iterator}" needs an iterator_id')
+    attrs = {"iterator": iterator} if iterator else {}
+    if iterator_id:
+        attrs["iteratorID"] = iterator_id
+    rq = _request_element("CustomerQuery", request_id, **attrs)
+    for list_id in list_ids or ():
+        _text(rq, "ListID", list_id, keep_empty=True)
+    for full_name in full_names or ():
+        _text(rq, "FullName", full_name, keep_empty=True)
+    if max_returned is not None:
+        _text(rq, "MaxReturned", str(max_returned))
+    if active_status is not None:
+        _text(rq, "ActiveStatus", active_status)
+    return _request_document([rq], "continueOnError")
+
+
+def customer_ret_element(ret: CustomerRet) -> etree._Element:
+    """A ``CustomerRet`` element in schema order (empty fields omitted, as QuickBooks does)."""
+    el = etree.Element("CustomerRet")
+    _text(el, "ListID", ret.list_id, keep_empty=True)
+    _text(el, "TimeCreated", _datetime_text(ret.time_created))
+    _text(el, "TimeModified", _datetime_text(ret.time_modified))
+    _text(el, "EditSequence", ret.edit_sequence, keep_empty=True)
+    _text(el, "Name", ret.name, keep_empty=True)
+    _text(el, "FullName", ret.full_name, keep_empty=True)
+    _text(el, "IsActive", "true" if ret.is_active else "false")
+    if ret.parent_list_id:
+        parent = etree.SubElement(el, "ParentRef")
+        _text(parent, "ListID", ret.parent_list_id)
+        _text(parent, "FullName", ret.parent_full_name or "")
+    _text(el, "Sublevel", str(ret.sublevel))
+    _append_job(el, ret, keep_empty=False)
+    return el
+
+
+def response_document(responses: Iterable[etree._Element]) -> str:
+    """A ``QBXMLMsgsRs`` document holding ``responses``, as QuickBooks writes it."""
+    return _document('<?xml version="1.0" ?>', etree.Element("QBXMLMsgsRs"), responses)
+
+
+def _request_document(requests: Iterable[etree._Element], on_error: str) -> str:
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {ON_ERROR}")
+    header = f'<?xml version="1.0" encoding="utf-8"?><?qbxml version="{QBXML_VERSION}"?>'
+    return _document(header, etree.Element("QBXMLMsgsRq", onError=on_error), requests)
+
+
+def _document(header: str, msgs: etree._Element, children: Iterable[etree._Element]) -> str:
+    root = etree.Element("QBXML")
+    root.append(msgs)
+    msgs.extend(children)
+    return header + etree.tostring(root, encoding="unicode")
+
+
+def _request_element(kind: str, request_id: str, **attrs: str) -> etree._Element:
+    if not request_id or len(request_id) > REQUEST_ID_MAX:
+        raise ValueError(f"requestID must be 1-{REQUEST_ID_MAX} characters: {request_id!r}")
+    return etree.Element(f"{kind}Rq", requestID=request_id, **attrs)
+
+
+def _check_job(job: JobFields) -> None:
+    if not job.name:
+        raise ValueError("a job needs a name")
+    if not job.parent_list_id:
+        raise ValueError(f'job "{job.name}" needs the ListID of its parent customer')
+    if job.job_status not in JOB_STATUSES:
+        raise ValueError(f"job_status must be one of {JOB_STATUSES}, not {job.job_status!r}")
+
+
+def _append_job(
+    parent: etree._Element, fields: JobFields | CustomerRet, *, keep_empty: bool
+) -> None:
+    """BillAddress, JobStatus, JobStartDate, JobProjectedEndDate, JobDesc in schema order."""
+    address = [(ELEMENT_NAMES[key], getattr(fields, key)) for key in _ADDRESS_FIELDS]
+    if keep_empty or any(value for _, value in address):
+        bill = etree.SubElement(parent, "BillAddress")
+        for tag, value in address:
+            _text(bill, tag, value, keep_empty=keep_empty)
+    _text(parent, "JobStatus", fields.job_status)
+    _text(parent, "JobStartDate", _date_text(fields.start_date), keep_empty=keep_empty)
+    _text(
+        parent, "JobProjectedEndDate", _date_text(fields.projected_end_date), keep_empty=keep_empty
+    )
+    _text(parent, "JobDesc", fields.description, keep_empty=keep_empty)
+
+
+def _text(parent: etree._Element, tag: str, value: str, *, keep_empty: bool = False) -> None:
+    if value or keep_empty:
+        etree.SubElement(parent, tag).text = value
+
+
+def _date_text(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _datetime_text(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.replace(microsecond=0).isoformat()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_xml(xml: str | bytes) -> etree._Element:
+    """Parse an untrusted qbXML document: no DTD, no entities, no network.
+
+    Accepts str (any XML declaration is dropped) or bytes (the declared
+    encoding, e.g. windows-1252, is honoured). Raises QBXMLError.
+    """
+    if isinstance(xml, str):
+        xml = _XML_DECLARATION.sub("", xml, count=1)
+        has_doctype = "<!DOCTYPE" in xml
+    else:
+        has_doctype = b"<!DOCTYPE" in xml
+    if not xml.strip():
+        raise QBXMLError("the qbXML document is empty")
+    if has_doctype:
+        raise QBXMLError("the qbXML document has a DOCTYPE, which is refused")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        dtd_validation=False,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        root = etree.fromstring(xml, parser)
+    except (etree.XMLSyntaxError, ValueError, LookupError) as exc:
+        raise QBXMLError(f"the qbXML document is malformed or truncated: {exc}") from exc
+    if root is None:
+        raise QBXMLError("the qbXML document has no root element")
+    if root.getroottree().docinfo.doctype:
+        raise QBXMLError("the qbXML document has a DOCTYPE, which is refused")
+    return root
+
+
+def read_customer_fields(el: etree._Element) -> dict[str, object]:
+    """The customer fields present in a CustomerAdd/CustomerMod/CustomerRet element.
+
+    Keys are JobFields attribute names plus ``is_active``; an absent element is
+    absent from the result, an empty one maps to "" (or None for dates).
+    """
+    fields: dict[str, object] = {}
+    if (name := el.findtext("Name")) is not None:
+        fields["name"] = name
+    if (active := el.findtext("IsActive")) is not None:
+        fields["is_active"] = _parse_bool(active, "IsActive")
+    bill = el.find("BillAddress")
+    if bill is not None:
+        for key in _ADDRESS_FIELDS:
+            if (value := bill.findtext(ELEMENT_NAMES[key])) is not None:
+                fields[key] = value
+    if (status := el.findtext("JobStatus")) is not None:
+        if status not in JOB_STATUSES:
+            raise QBXMLError(f'JobStatus "{status}" is not one of {", ".join(JOB_STATUSES)}')
+        fields["job_status"] = status
+    for key, tag in (("start_date", "JobStartDate"), ("projected_end_date", "JobProjectedEndDate")):
+        if (value := el.findtext(tag)) is not None:
+            fields[key] = _parse_date(value, tag)
+    if (description := el.findtext("JobDesc")) is not None:
+        fields["description"] = description
+    return fields
+
+
+def parse_response(xml: str | bytes) -> list[QBResult]:
+    """Parse a QBXMLMsgsRs document into one QBResult per response, in order."""
+    root = parse_xml(xml)
+    if root.tag != "QBXML":
+        raise QBXMLError(f"expected a <QBXML> document, got <{root.tag}>")
+    msgs = root.find("QBXMLMsgsRs")
+    if msgs is None:
+        raise QBXMLError("the qbXML document has no QBXMLMsgsRs element")
+    return [_parse_result(rs) for rs in msgs if isinstance(rs.tag, str)]
+
+
+def _parse_result(rs: etree._Element) -> QBResult:
+    code_text, severity = rs.get("statusCode"), rs.get("statusSeverity")
+    message = rs.get("statusMessage", "")
+    missing = [
+        name for name, v in (("statusCode", code_text), ("statusSeverity", severity)) if v is None
+    ]
+    problem = f"{rs.tag} has no {' or '.join(missing)} attribute" if missing else None
+    code = -1
+    if code_text is not None and not missing:
+        try:
+            code = int(code_text)
+        except ValueError:
+            problem = f'{rs.tag} has a non-numeric statusCode "{code_text}"'
+    if problem:
+        code, severity, message = -1, "Error", f"{problem}: {message}" if message else problem
+    remaining = rs.get("iteratorRemainingCount")
+    return QBResult(
+        request_id=rs.get("requestID", ""),
+        kind=rs.tag.removesuffix("Rs"),
+        status_code=code,
+        severity=severity or "Error",
+        message=message,
+        customers=tuple(_parse_customer_ret(ret) for ret in rs.iterchildren("CustomerRet")),
+        iterator_id=rs.get("iteratorID"),
+        iterator_remaining=None
+        if remaining is None
+        else _parse_int(remaining, "iteratorRemainingCount"),
+    )
+
+
+def _parse_customer_ret(el: etree._Element) -> CustomerRet:
+    fields = read_customer_fields(el)
+    parent = el.find("ParentRef")
+    return CustomerRet(
+        list_id=el.findtext("ListID", ""),
+        edit_sequence=el.findtext("EditSequence", ""),
+        name=str(fields.pop("name", "")),
+        full_name=el.findtext("FullName", ""),
+        parent_list_id=None if parent is None else parent.findtext("ListID"),
+        parent_full_name=None if parent is None else parent.findtext("FullName"),
+        sublevel=_parse_int(el.findtext("Sublevel", "0"), "Sublevel"),
+        time_created=_parse_datetime(el.findtext("TimeCreated"), "TimeCreated"),
+        time_modified=_parse_datetime(el.findtext("TimeModified"), "TimeModified"),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _parse_bool(value: str, tag: str) -> bool:
+    if value.strip() in ("true", "1", ""):
+        return True
+    if value.strip() in ("false", "0"):
+        return False
+    raise QBXMLError(f'{tag} "{value}" is not a boolean')
+
+
+def _parse_int(value: str, tag: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise QBXMLError(f'{tag} "{value}" is not an integer') from None
+
+
+def _parse_date(value: str, tag: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise QBXMLError(f'{tag} "{value}" is not a date (YYYY-MM-DD)') from None
+
+
+def _parse_datetime(value: str | None, tag: str) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise QBXMLError(f'{tag} "{value}" is not a date-time') from None

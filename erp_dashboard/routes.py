@@ -1,0 +1,4 @@
+"""The app's page addresses."""
+
+LOGIN = "/login"
+JOBS = "/jobs"

@@ -1,0 +1,122 @@
+"""Users, password sign-in with throttling, and server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, delete, select
+
+from erp_dashboard import config
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
+from erp_dashboard.services.errors import InvalidInput, NotSignedIn
+from erp_dashboard.services.permissions import Actor, Role
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the email is unknown, so timing does not tell.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+BAD_CREDENTIALS = "Email or password is incorrect."
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 300
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(session: Session, email: str, name: str, password: str, role: Role) -> User:
+    """Add a user with an argon2-hashed password."""
+    email = _normal_email(email)
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput(f"{email!r} is not an email address.")
+    if len(password) < 12:
+        raise InvalidInput("Passwords need at least 12 characters.")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise InvalidInput(f"A user with email {email} already exists.")
+    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def retry_after_seconds(failures: int, seconds_since_last: float) -> int:
+    """How long a sign-in must wait after `failures` consecutive failures."""
+    if failures < FREE_FAILURES:
+        return 0
+    wait = min(2 ** (failures - FREE_FAILURES + 1), MAX_WAIT_SECONDS)
+    return max(0, int(wait - seconds_since_last + 0.999))
+
+
+def sign_in(email: str, password: str) -> str:
+    """Check the credentials and open a session; returns its secret token."""
+    email = _normal_email(email)
+    now = utcnow()
+    with unit_of_work() as session:
+        throttle = session.get(LoginThrottle, email)
+        if throttle:
+            wait = retry_after_seconds(
+                throttle.failures, (now - throttle.last_failure_at).total_seconds()
+            )
+            if wait:
+                raise InvalidInput(f"Too many failed sign-ins. Try again in {wait} seconds.")
+        user = session.exec(select(User).where(User.email == email)).first()
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = user is not None and user.is_active
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            throttle = throttle or LoginThrottle(email=email)
+            throttle.failures += 1
+            throttle.last_failure_at = now
+            session.add(throttle)
+    if not ok:
+        raise InvalidInput(BAD_CREDENTIALS)
+    token = secrets.token_urlsafe(32)
+    with unit_of_work() as session:
+        if throttle:
+            session.delete(session.get(LoginThrottle, email))
+        hours = config.load().session_hours
+        session.add(
+            UserSession(
+                token_hash=_token_hash(token),
+                user_id=user.id,
+                expires_at=now + timedelta(hours=hours),
+            )
+        )
+    return token
+
+
+def actor_for(token: str) -> Actor:
+    """The active user behind a session token, or NotSignedIn."""
+    if not token:
+        raise NotSignedIn("Please sign in.")
+    with unit_of_work() as session:
+        row = session.exec(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == _token_hash(token))
+        ).first()
+        if row is None:
+            raise NotSignedIn("Please sign in.")
+        user_session, user = row
+        if user_session.expires_at <= utcnow() or not user.is_active:
+            session.delete(user_session)
+            raise_after = NotSignedIn("Your session has ended. Please sign in again.")
+        else:
+            return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
+    raise raise_after
+
+
+def sign_out(token: str) -> None:
+    """End the session behind `token` (no error if it is already gone)."""
+    with unit_of_work() as session:
+        session.exec(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))

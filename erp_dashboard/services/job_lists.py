@@ -1,0 +1,216 @@
+"""Read side of the Jobs tab: one page of one list, the counts, the customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob, User
+from erp_dashboard.services.errors import InvalidInput
+from erp_dashboard.services.permissions import Actor
+from erp_dashboard.services.state_machine import ErpState, JobList
+
+PAGE_SIZES = (10, 25, 50, 100)
+SEARCH_LIMIT = 100
+PROJECT_SORTS = {
+    "name": Project.name,
+    "number": Project.number,
+    "city": Project.city,
+    "sent": Project.erp_sent_at,
+    "start": Project.start_date,
+    "changed": Project.erp_changed_at,
+}
+QB_JOB_SORTS = {"name": QbJob.full_name, "changed": QbJob.erp_changed_at}
+QB_JOB_LISTS = {JobList.READY_TO_IMPORT, JobList.ARCHIVED}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """What the user asked to see."""
+
+    job_list: str = JobList.READY_TO_EXPORT
+    sort: str = "name"
+    descending: bool = False
+    search: str = ""
+    page: int = 1
+    page_size: int = 25
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One row as the Jobs tab shows it (every value already text)."""
+
+    id: int
+    version: int
+    name: str
+    number: str
+    address: str
+    creator: str
+    sent_at: str
+    start_date: str
+    end_date: str
+    state: str
+    state_label: str
+    customer: str
+    customer_list_id: str
+    qb_full_name: str
+    synced_at: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows and where it sits in the list."""
+
+    rows: list[JobRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _text(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _checked(query: PageQuery) -> PageQuery:
+    if query.job_list not in set(JobList):
+        raise InvalidInput(f"There is no list called {query.job_list!r}.")
+    sorts = QB_JOB_SORTS if query.job_list in QB_JOB_LISTS else PROJECT_SORTS
+    if query.sort not in sorts:
+        raise InvalidInput(f"This list cannot be sorted by {query.sort!r}.")
+    if query.page_size not in PAGE_SIZES:
+        raise InvalidInput(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
+    if len(query.search) > SEARCH_LIMIT:
+        raise InvalidInput(f"Search for at most {SEARCH_LIMIT} characters.")
+    return query
+
+
+def _paged(session: Session, stmt, total: int, query: PageQuery, sort_col, id_col):
+    pages = max(1, -(-total // query.page_size))
+    page = min(max(1, query.page), pages)
+    order = (sort_col.desc(), id_col.desc()) if query.descending else (sort_col, id_col)
+    rows = session.exec(
+        stmt.order_by(*order).offset((page - 1) * query.page_size).limit(query.page_size)
+    ).all()
+    return rows, page, pages
+
+
+def _list_total(session: Session, job_list: str) -> int:
+    return session.get(ListCount, job_list).n
+
+
+def _project_page(session: Session, query: PageQuery) -> Page:
+    creator = aliased(User)
+    where = [Project.erp_list == query.job_list]
+    if query.search.strip():
+        like = f"%{query.search.strip()}%"
+        where.append(
+            or_(Project.name.ilike(like), Project.number.ilike(like), Project.city.ilike(like))
+        )
+        total = session.exec(select(func.count()).select_from(Project).where(*where)).one()
+    else:
+        total = _list_total(session, query.job_list)
+    stmt = (
+        select(Project, creator.name, Customer.full_name, Customer.list_id)
+        .join(creator, creator.id == Project.creator_id)
+        .outerjoin(Customer, Customer.id == Project.customer_id)
+        .where(*where)
+    )
+    rows, page, pages = _paged(session, stmt, total, query, PROJECT_SORTS[query.sort], Project.id)
+    return Page(
+        rows=[
+            JobRow(
+                id=p.id,
+                version=p.erp_version,
+                name=p.name,
+                number=p.number,
+                address=", ".join(x for x in (p.street, p.city, f"{p.state} {p.postal_code}".strip()) if x),
+                creator=creator_name,
+                sent_at=_text(p.erp_sent_at),
+                start_date=_text(p.start_date),
+                end_date=_text(p.projected_end_date),
+                state=p.erp_state,
+                state_label=ErpState(p.erp_state).label,
+                customer=customer_name or "",
+                customer_list_id=customer_list_id or "",
+                qb_full_name=p.qb_full_name or "",
+                synced_at=_text(p.synced_at),
+                error=(
+                    f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})"
+                    if p.qb_error_code is not None
+                    else ""
+                ),
+            )
+            for p, creator_name, customer_name, customer_list_id in rows
+        ],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def _qb_job_page(session: Session, query: PageQuery) -> Page:
+    where = [QbJob.erp_list == query.job_list]
+    if query.search.strip():
+        where.append(QbJob.full_name.ilike(f"%{query.search.strip()}%"))
+        total = session.exec(select(func.count()).select_from(QbJob).where(*where)).one()
+    else:
+        total = _list_total(session, query.job_list)
+    stmt = select(QbJob).where(*where)
+    rows, page, pages = _paged(session, stmt, total, query, QB_JOB_SORTS[query.sort], QbJob.id)
+    label = JobList(query.job_list).label
+    return Page(
+        rows=[
+            JobRow(
+                id=j.id, version=j.erp_version, name=j.full_name.rsplit(":", 1)[-1],
+                number="", address=j.city, creator="QuickBooks", sent_at="",
+                start_date="", end_date="", state=j.erp_list, state_label=label,
+                customer=j.customer_full_name, customer_list_id="", qb_full_name=j.full_name,
+                synced_at="", error="",
+            )
+            for j in rows
+        ],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def list_page(actor: Actor, query: PageQuery) -> Page:
+    """One page of one Jobs-tab list, sorted, searched and paged in SQL."""
+    query = _checked(query)
+    with unit_of_work() as session:
+        if query.job_list in QB_JOB_LISTS:
+            return _qb_job_page(session, query)
+        return _project_page(session, query)
+
+
+def counts(actor: Actor) -> dict[str, int]:
+    """Rows in each list."""
+    with unit_of_work() as session:
+        return {row.erp_list: row.n for row in session.exec(select(ListCount)).all()}
+
+
+def revision() -> int:
+    """A number that grows whenever any project or job changes list or state."""
+    with unit_of_work() as session:
+        return session.exec(select(func.coalesce(func.max(ErpEvent.id), 0))).one()
+
+
+def search_customers(actor: Actor, text: str, limit: int = 8) -> list[tuple[str, str]]:
+    """Active customers whose name contains `text`: (ListID, FullName) pairs."""
+    text = text.strip()[:SEARCH_LIMIT]
+    with unit_of_work() as session:
+        stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
+        if text:
+            stmt = stmt.where(Customer.full_name.ilike(f"%{text}%"))
+        return [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit))]

@@ -1,0 +1,201 @@
+"""The one state machine every project's ERP record follows (shared/design/erp-states.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from erp_dashboard.models import ErpEvent, ListCount, Project, utcnow
+from erp_dashboard.services.errors import ConcurrentChange, InvalidTransition, PermissionDenied
+from erp_dashboard.services.permissions import Actor, Role
+
+
+class ErpState(StrEnum):
+    """Where a project stands with QuickBooks."""
+
+    NOT_SENT = "not_sent"
+    READY_TO_EXPORT = "ready_to_export"
+    EXPORTING = "exporting"
+    SYNCED = "synced"
+    FAILED_TO_EXPORT = "failed_to_export"
+    REJECTED = "rejected"
+    READY_TO_UPDATE = "ready_to_update"
+    UPDATING = "updating"
+
+    @property
+    def label(self) -> str:
+        """The state as the Jobs tab names it."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    ErpState.NOT_SENT: "Not sent",
+    ErpState.READY_TO_EXPORT: "Ready To Export",
+    ErpState.EXPORTING: "Exporting…",
+    ErpState.SYNCED: "Synced",
+    ErpState.FAILED_TO_EXPORT: "Failed To Export",
+    ErpState.REJECTED: "Rejected",
+    ErpState.READY_TO_UPDATE: "Ready To Update",
+    ErpState.UPDATING: "Updating…",
+}
+
+
+class JobList(StrEnum):
+    """The six lists of the Jobs tab, in the order the filter menu shows them."""
+
+    READY_TO_IMPORT = "ready_to_import"
+    READY_TO_EXPORT = "ready_to_export"
+    READY_TO_UPDATE = "ready_to_update"
+    FAILED_TO_EXPORT = "failed_to_export"
+    SYNCED = "synced"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        """The list's name in the filter menu."""
+        return self.value.replace("_", " ").title()
+
+
+LIST_OF_STATE: dict[ErpState, str] = {
+    ErpState.NOT_SENT: "",
+    ErpState.REJECTED: "",
+    ErpState.READY_TO_EXPORT: JobList.READY_TO_EXPORT,
+    ErpState.EXPORTING: JobList.READY_TO_EXPORT,
+    ErpState.SYNCED: JobList.SYNCED,
+    ErpState.FAILED_TO_EXPORT: JobList.FAILED_TO_EXPORT,
+    ErpState.READY_TO_UPDATE: JobList.READY_TO_UPDATE,
+    ErpState.UPDATING: JobList.READY_TO_UPDATE,
+}
+
+QUICKBOOKS = None  # the "role" of transitions only a QuickBooks response may cause
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An action: the states it starts from, where it leads, and who may take it."""
+
+    name: str
+    sources: frozenset[ErpState]
+    target: ErpState
+    role: Role | None
+    verb: str
+
+
+def _t(name: str, sources: set[ErpState], target: ErpState, role: Role | None, verb: str):
+    return Transition(name, frozenset(sources), target, role, verb)
+
+
+S = ErpState
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("send", {S.NOT_SENT, S.REJECTED}, S.READY_TO_EXPORT, Role.ADMIN, "send to ERP"),
+        _t("retrieve", {S.READY_TO_EXPORT}, S.NOT_SENT, Role.ADMIN, "retrieve from ERP"),
+        _t("export", {S.READY_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "accept and export"),
+        _t("retry", {S.FAILED_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "retry the export"),
+        _t("export_succeeded", {S.EXPORTING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks export"),
+        _t("export_failed", {S.EXPORTING}, S.FAILED_TO_EXPORT, QUICKBOOKS, "record a failed export"),
+        _t("reject", {S.READY_TO_EXPORT, S.FAILED_TO_EXPORT}, S.REJECTED, Role.APPROVER, "reject"),
+        _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.ADMIN, "re-send changes to ERP"),
+        _t("update", {S.READY_TO_UPDATE}, S.UPDATING, Role.APPROVER, "update in QuickBooks"),
+        _t("update_succeeded", {S.UPDATING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks update"),
+        _t("update_failed", {S.UPDATING}, S.READY_TO_UPDATE, QUICKBOOKS, "record a failed update"),
+        _t("reject_update", {S.READY_TO_UPDATE}, S.SYNCED, Role.APPROVER, "reject the update"),
+    )
+}
+
+
+def possible_actions(state: ErpState) -> list[str]:
+    """The verbs a person can take from `state`."""
+    return [t.verb for t in TRANSITIONS.values() if state in t.sources and t.role is not None]
+
+
+def bump_count(session: Session, job_list: str, delta: int) -> None:
+    """Add `delta` to a list's row count (a no-op for states outside the lists)."""
+    if job_list:
+        session.execute(
+            update(ListCount).where(ListCount.erp_list == job_list).values(n=ListCount.n + delta)
+        )
+
+
+def move(
+    session: Session,
+    project: Project,
+    action: str,
+    actor: Actor | None,
+    *,
+    expected_version: int | None = None,
+    comment: str = "",
+    **changes,
+) -> None:
+    """Apply `action` to `project` in the caller's transaction, or refuse it.
+
+    Compare-and-set on (state, version): of two concurrent moves exactly one
+    matches a row; the other raises ConcurrentChange and its transaction rolls back.
+    """
+    transition = TRANSITIONS[action]
+    if transition.role is QUICKBOOKS:
+        if actor is not None:
+            raise PermissionDenied(f"Only QuickBooks can {transition.verb}.")
+    elif actor is None or actor.role is not transition.role:
+        held = actor.role.label if actor else "Nobody signed in"
+        raise PermissionDenied(
+            f"{held} cannot {transition.verb}; this needs the {transition.role.label} role."
+        )
+    current = ErpState(project.erp_state)
+    if expected_version is not None and expected_version != project.erp_version:
+        raise ConcurrentChange(
+            f"Project “{project.name}” was changed by someone else; it is now "
+            f"{current.label}. Review it again."
+        )
+    if current not in transition.sources:
+        can = possible_actions(current)
+        raise InvalidTransition(
+            f"Cannot {transition.verb} project “{project.name}”: it is {current.label}. "
+            + (f"Possible now: {', '.join(can)}." if can else "No action is possible now.")
+        )
+    now = utcnow()
+    values = {
+        "erp_state": transition.target.value,
+        "erp_list": LIST_OF_STATE[transition.target],
+        "erp_version": project.erp_version + 1,
+        "erp_changed_at": now,
+        **changes,
+    }
+    result = session.execute(
+        update(Project)
+        .where(
+            Project.id == project.id,
+            Project.erp_version == project.erp_version,
+            Project.erp_state == current.value,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentChange(
+            f"Project “{project.name}” was changed by someone else at the same moment. "
+            "Review it again."
+        )
+    for key, value in values.items():
+        set_committed_value(project, key, value)
+    old_list, new_list = LIST_OF_STATE[current], values["erp_list"]
+    if old_list != new_list:
+        bump_count(session, old_list, -1)
+        bump_count(session, new_list, +1)
+    session.add(
+        ErpEvent(
+            project_id=project.id,
+            actor_id=actor.id if actor else None,
+            at=now,
+            action=action,
+            from_state=current.value,
+            to_state=transition.target.value,
+            comment=comment,
+        )
+    )
+    session.flush()

@@ -1,0 +1,291 @@
+"""The Jobs tab: the visible page of one list, the approver's pending decisions."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from erp_dashboard import live, routes
+from erp_dashboard.services import job_lists, jobs
+from erp_dashboard.services.errors import NotSignedIn, ServiceError
+from erp_dashboard.services.job_lists import JobRow, PageQuery
+from erp_dashboard.services.state_machine import JobList
+from erp_dashboard.states.session import current_actor
+
+POLL_SECONDS = 1.0
+
+
+@dataclasses.dataclass
+class CustomerOption:
+    """One choice of the customer picker."""
+
+    list_id: str
+    full_name: str
+
+
+class JobsState(rx.State):
+    """Only the visible page lives here; lists are paged, sorted and searched in SQL."""
+
+    job_list: str = JobList.READY_TO_EXPORT.value
+    sort: str = "name"
+    descending: bool = False
+    search: str = ""
+    page: int = 1
+    page_size: int = 25
+    rows: list[JobRow] = []
+    total: int = 0
+    pages: int = 1
+    counts: dict[str, int] = {}
+    load_error: str = ""
+
+    decisions: dict[int, str] = {}
+    chosen: dict[int, str] = {}
+    chosen_name: dict[int, str] = {}
+    comments: dict[int, str] = {}
+    row_errors: dict[int, str] = {}
+    notice: str = ""
+    notice_ok: bool = True
+    busy: bool = False
+
+    picker_row: int = -1
+    picker_query: str = ""
+    picker_options: list[CustomerOption] = []
+
+    _revision: int = -1
+    _watching: bool = False
+
+    # ----- reading -------------------------------------------------------------
+
+    def _query(self) -> PageQuery:
+        return PageQuery(
+            job_list=self.job_list,
+            sort=self.sort,
+            descending=self.descending,
+            search=self.search,
+            page=self.page,
+            page_size=self.page_size,
+        )
+
+    async def _fetch(self, query: PageQuery):
+        actor = await current_actor(self)
+        revision = await asyncio.to_thread(job_lists.revision)
+        page = await asyncio.to_thread(job_lists.list_page, actor, query)
+        counts = await asyncio.to_thread(job_lists.counts, actor)
+        return revision, page, counts
+
+    def _apply(self, revision: int, page: job_lists.Page, counts: dict[str, int]) -> None:
+        self._revision = revision
+        self.rows, self.total, self.page, self.pages = page.rows, page.total, page.page, page.pages
+        self.counts = counts
+        visible = {row.id for row in page.rows}
+        for pending in (self.decisions, self.chosen, self.chosen_name, self.comments):
+            for key in [k for k in pending if k not in visible]:
+                del pending[key]
+
+    async def _reload(self):
+        try:
+            self._apply(*await self._fetch(self._query()))
+            self.load_error = ""
+        except NotSignedIn:
+            return rx.redirect(routes.LOGIN)
+        except ServiceError as err:
+            self.load_error = str(err)
+
+    @rx.event
+    async def open_page(self):
+        """on_load: read the list from the URL, load it, start watching for changes."""
+        params = self.router.url.query_parameters
+        wanted = params.get("filter", JobList.READY_TO_EXPORT.value)
+        self.job_list = wanted if wanted in set(JobList) else JobList.READY_TO_EXPORT.value
+        self.page, self.search, self.sort, self.descending = 1, "", "name", False
+        self._forget_decisions()
+        if redirect := await self._reload():
+            return redirect
+        return JobsState.watch
+
+    def _forget_decisions(self) -> None:
+        self.decisions, self.chosen, self.chosen_name = {}, {}, {}
+        self.comments, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
+
+    @rx.event
+    async def choose_list(self, job_list: str):
+        """Switch filter; the URL follows so links and reloads keep it."""
+        return rx.redirect(f"{routes.JOBS}?filter={job_list}")
+
+    @rx.event
+    async def sort_by(self, column: str):
+        """Sort by `column`; a second click reverses."""
+        self.descending = not self.descending if column == self.sort else False
+        self.sort, self.page = column, 1
+        return await self._reload()
+
+    @rx.event
+    async def set_search(self, text: str):
+        """Search names, numbers and cities."""
+        self.search, self.page = text, 1
+        return await self._reload()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        """Show another page."""
+        self.page = max(1, min(int(page), self.pages))
+        return await self._reload()
+
+    @rx.event
+    async def set_page_size(self, size: str):
+        """Rows per page."""
+        self.page_size, self.page = int(size), 1
+        return await self._reload()
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh the page when any project changes, until the tab goes away."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            token = self.router.session.client_token
+        try:
+            while live.is_connected(token):
+                await asyncio.sleep(POLL_SECONDS)
+                revision = await asyncio.to_thread(job_lists.revision)
+                async with self:
+                    if self.router.url.path != routes.JOBS:
+                        break
+                    query, stale = self._query(), revision != self._revision
+                if not stale:
+                    continue
+                try:
+                    fetched = await self._fetch(query)
+                except ServiceError:
+                    break
+                async with self:
+                    if self._query() == query:
+                        self._apply(*fetched)
+        finally:
+            async with self:
+                self._watching = False
+
+    # ----- deciding --------------------------------------------------------------
+
+    @rx.event
+    def decide(self, row_id: int, decision: str):
+        """Mark a row Accept or Reject (nothing is saved until Export or Reject)."""
+        if decision not in ("accept", "reject"):
+            return
+        self.decisions[row_id] = decision
+        self.row_errors.pop(row_id, None)
+        row = next((r for r in self.rows if r.id == row_id), None)
+        if decision == "accept" and row and row.customer_list_id and row_id not in self.chosen:
+            self.chosen[row_id], self.chosen_name[row_id] = row.customer_list_id, row.customer
+
+    @rx.event
+    def undecide(self, row_id: int):
+        """Clear a row's decision."""
+        self._undecide(row_id)
+
+    def _undecide(self, row_id: int) -> None:
+        for pending in (self.decisions, self.chosen, self.chosen_name, self.comments):
+            pending.pop(row_id, None)
+        if self.picker_row == row_id:
+            self.picker_row = -1
+
+    @rx.event
+    def set_comment(self, row_id: int, text: str):
+        """The rejection comment typed so far."""
+        self.comments[row_id] = text
+
+    @rx.event
+    async def open_picker(self, row_id: int):
+        """Show the customer search for a row."""
+        self.picker_row, self.picker_query = row_id, ""
+        await self._search_customers()
+
+    @rx.event
+    def close_picker(self):
+        """Hide the customer search."""
+        self.picker_row = -1
+
+    @rx.event
+    async def search_customers(self, text: str):
+        """Customers whose name contains `text` (searched in SQL)."""
+        self.picker_query = text
+        await self._search_customers()
+
+    async def _search_customers(self) -> None:
+        actor = await current_actor(self)
+        found = await asyncio.to_thread(job_lists.search_customers, actor, self.picker_query)
+        self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found]
+
+    @rx.event
+    def choose_customer(self, row_id: int, list_id: str, full_name: str):
+        """Record the customer picked for a row."""
+        self.chosen[row_id], self.chosen_name[row_id] = list_id, full_name
+        self.row_errors.pop(row_id, None)
+        self.picker_row = -1
+
+    @rx.var
+    def export_blocker(self) -> str:
+        """Why Export to QuickBooks is disabled ("" when it is not)."""
+        accepted = [r for r in self.rows if self.decisions.get(r.id) == "accept"]
+        if not accepted:
+            return "Accept at least one project to export it."
+        missing = [r.name for r in accepted if not self.chosen.get(r.id)]
+        if missing:
+            return "Choose a QuickBooks customer for: " + ", ".join(missing)
+        return ""
+
+    @rx.event
+    async def export(self):
+        """Export every accepted row that has a customer; the service re-checks all."""
+        choices = [
+            jobs.ExportChoice(r.id, r.version, self.chosen.get(r.id, ""))
+            for r in self.rows
+            if self.decisions.get(r.id) == "accept"
+        ]
+        self.busy = True
+        yield
+        try:
+            actor = await current_actor(self)
+            outcomes = await asyncio.to_thread(jobs.export_projects, actor, choices)
+        except ServiceError as err:
+            self._say(str(err), ok=False)
+            return
+        finally:
+            self.busy = False
+        for outcome in outcomes:
+            if outcome.ok:
+                self._undecide(outcome.project_id)
+            else:
+                self.row_errors[outcome.project_id] = outcome.message
+        failed = [o.message for o in outcomes if not o.ok]
+        sent = len(outcomes) - len(failed)
+        self._say(
+            f"{sent} project(s) sent to QuickBooks." + (f" {len(failed)} refused." if failed else ""),
+            ok=not failed,
+        )
+        await self._reload()
+
+    @rx.event
+    async def reject(self, row_id: int):
+        """Reject one row with its optional comment."""
+        row = next((r for r in self.rows if r.id == row_id), None)
+        if row is None:
+            self._say("That project is no longer on this page.", ok=False)
+            return
+        try:
+            actor = await current_actor(self)
+            message = await asyncio.to_thread(
+                jobs.reject, actor, row.id, row.version, self.comments.get(row_id, "")
+            )
+        except ServiceError as err:
+            self.row_errors[row_id] = str(err)
+            return
+        self._undecide(row_id)
+        self._say(message, ok=True)
+        await self._reload()
+
+    def _say(self, text: str, *, ok: bool) -> None:
+        self.notice, self.notice_ok = text, ok

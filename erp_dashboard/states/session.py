@@ -1,0 +1,88 @@
+"""Sign-in state: the session cookie and who is signed in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from erp_dashboard import routes
+from erp_dashboard.services import auth
+from erp_dashboard.services.errors import NotSignedIn, ServiceError
+from erp_dashboard.services.permissions import Actor, Role
+
+
+class SessionState(rx.State):
+    """The browser's session token and the signed-in user's display data."""
+
+    token: str = rx.Cookie("", name="erp_session", same_site="strict")
+    user_name: str = ""
+    role_label: str = ""
+    can_approve: bool = False
+    login_error: str = ""
+    signing_in: bool = False
+
+    async def _actor(self) -> Actor:
+        """The user behind the cookie, resolved on the server (raises NotSignedIn)."""
+        return await asyncio.to_thread(auth.actor_for, self.token)
+
+    def _show(self, actor: Actor) -> None:
+        self.user_name = actor.name
+        self.role_label = actor.role.label
+        self.can_approve = actor.role is Role.APPROVER
+
+    @rx.event
+    async def require_session(self):
+        """On every page but /login: back to /login unless signed in."""
+        try:
+            self._show(await self._actor())
+        except NotSignedIn:
+            self.user_name = ""
+            return rx.redirect(routes.LOGIN)
+
+    @rx.event
+    def go_home(self):
+        """The start page is the Jobs tab's Ready To Export list."""
+        return rx.redirect(f"{routes.JOBS}?filter=ready_to_export")
+
+    @rx.event
+    async def redirect_if_signed_in(self):
+        """On /login: straight to the Jobs tab when the session is still good."""
+        try:
+            self._show(await self._actor())
+        except NotSignedIn:
+            return
+        return rx.redirect(routes.JOBS)
+
+    @rx.event
+    async def sign_in(self, form: dict):
+        """Check the credentials on the server and keep the session token."""
+        self.signing_in = True
+        self.login_error = ""
+        yield
+        try:
+            self.token = await asyncio.to_thread(
+                auth.sign_in, str(form.get("email", "")), str(form.get("password", ""))
+            )
+            self._show(await self._actor())
+        except ServiceError as err:
+            self.login_error = str(err)
+            return
+        finally:
+            self.signing_in = False
+        yield rx.redirect(f"{routes.JOBS}?filter=ready_to_export")
+
+    @rx.event
+    async def sign_out(self):
+        """End the session on the server and forget the cookie."""
+        await asyncio.to_thread(auth.sign_out, self.token)
+        self.token = ""
+        self.user_name = ""
+        self.can_approve = False
+        return rx.redirect(routes.LOGIN)
+
+
+async def current_actor(state: rx.State) -> Actor:
+    """The signed-in user for any state's event (raises NotSignedIn)."""
+    session = await state.get_state(SessionState)
+    return await asyncio.to_thread(auth.actor_for, session.token)

@@ -1,0 +1,79 @@
+"""Test data built through the service layer, as the product would build it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import Customer, Project
+from erp_dashboard.services import auth, job_lists, jobs, projects
+from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.simulator.quickbooks import add_customer
+
+PASSWORD = "correct-horse-battery"
+
+
+def actor(user) -> Actor:
+    return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
+
+
+@dataclass
+class World:
+    approver: Actor
+    approver2: Actor
+    admin: Actor
+    viewer: Actor
+    customers: dict[str, str] = field(default_factory=dict)  # full name -> ListID
+    projects: list[int] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, n_projects: int = 3) -> World:
+        with unit_of_work() as s:
+            people = [
+                actor(auth.create_user(s, email, name, PASSWORD, role))
+                for email, name, role in (
+                    ("ann@example.com", "Ann Approver", Role.APPROVER),
+                    ("bob@example.com", "Bob Approver", Role.APPROVER),
+                    ("pam@example.com", "Pam Admin", Role.ADMIN),
+                    ("vic@example.com", "Vic Viewer", Role.VIEWER),
+                )
+            ]
+            world = cls(*people)
+            for name in ("Acme Builders", "Bayside Properties"):
+                item = add_customer(s, name)
+                s.add(Customer(list_id=item.list_id, full_name=item.full_name))
+                world.customers[name] = item.list_id
+        for i in range(n_projects):
+            world.projects.append(world.new_project(f"Project {i + 1}", sent=True))
+        return world
+
+    def new_project(self, name: str, *, sent: bool = True, **fields) -> int:
+        values = dict(
+            number=f"N-{name}", street="1 Main St", city="Seattle", state="WA",
+            postal_code="98101", start_date=date(2026, 3, 1),
+            projected_end_date=date(2026, 9, 1), description="Test project",
+        ) | fields
+        with unit_of_work() as s:
+            project_id = projects.create_project(s, self.admin, name=name, **values).id
+        if sent:
+            projects.send_to_erp(self.admin, project_id)
+        return project_id
+
+    def project(self, project_id: int) -> Project:
+        with unit_of_work() as s:
+            return s.get(Project, project_id)
+
+    def choice(self, project_id: int, customer: str = "Acme Builders") -> jobs.ExportChoice:
+        return jobs.ExportChoice(
+            project_id, self.project(project_id).erp_version, self.customers.get(customer, customer)
+        )
+
+    def counts(self) -> dict[str, int]:
+        return job_lists.counts(self.viewer)
+
+    def customer_id(self, name: str) -> int:
+        with unit_of_work() as s:
+            return s.exec(select(Customer.id).where(Customer.full_name == name)).one()

@@ -1,0 +1,97 @@
+"""Sign-in, sessions and throttling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import LoginThrottle, User, UserSession
+from erp_dashboard.services import auth
+from erp_dashboard.services.errors import InvalidInput, NotSignedIn
+from erp_dashboard.services.permissions import Role
+from tests.builders import PASSWORD
+
+
+def test_sign_in_opens_a_session_that_names_the_actor(world):
+    token = auth.sign_in("  ANN@example.com ", PASSWORD)
+    actor = auth.actor_for(token)
+    assert (actor.email, actor.role) == ("ann@example.com", Role.APPROVER)
+    with unit_of_work() as s:
+        stored = s.exec(select(UserSession.token_hash)).all()
+        users = s.exec(select(User.password_hash)).all()
+    assert token not in stored and len(stored[0]) == 64
+    assert all(h.startswith("$argon2") for h in users)
+
+
+def test_wrong_password_and_unknown_email_say_the_same(world):
+    with pytest.raises(InvalidInput) as wrong:
+        auth.sign_in("ann@example.com", "nope")
+    with pytest.raises(InvalidInput) as unknown:
+        auth.sign_in("nobody@example.com", PASSWORD)
+    assert str(wrong.value) == str(unknown.value) == auth.BAD_CREDENTIALS
+
+
+def test_repeated_failures_are_slowed_down_even_with_the_right_password(world):
+    for _ in range(auth.FREE_FAILURES):
+        with pytest.raises(InvalidInput, match="incorrect"):
+            auth.sign_in("ann@example.com", "wrong-password")
+    with pytest.raises(InvalidInput, match="Too many failed sign-ins. Try again in 2 seconds"):
+        auth.sign_in("ann@example.com", PASSWORD)
+    with unit_of_work() as s:  # the wait has passed
+        row = s.get(LoginThrottle, "ann@example.com")
+        row.last_failure_at -= timedelta(seconds=5)
+        s.add(row)
+    assert auth.actor_for(auth.sign_in("ann@example.com", PASSWORD)).name == "Ann Approver"
+    with unit_of_work() as s:
+        assert s.get(LoginThrottle, "ann@example.com") is None
+
+
+def test_wait_grows_and_is_capped():
+    waits = [auth.retry_after_seconds(n, 0) for n in range(0, 15)]
+    assert waits[:3] == [0, 0, 0] and waits[3:6] == [2, 4, 8]
+    assert max(waits) == auth.MAX_WAIT_SECONDS
+
+
+def test_expired_or_ended_sessions_are_refused(world):
+    token = auth.sign_in("bob@example.com", PASSWORD)
+    auth.sign_out(token)
+    with pytest.raises(NotSignedIn):
+        auth.actor_for(token)
+    token = auth.sign_in("bob@example.com", PASSWORD)
+    with unit_of_work() as s:
+        row = s.exec(select(UserSession)).one()
+        row.expires_at -= timedelta(days=2)
+        s.add(row)
+    with pytest.raises(NotSignedIn, match="ended"):
+        auth.actor_for(token)
+    with unit_of_work() as s:
+        assert s.exec(select(UserSession)).all() == []
+    with pytest.raises(NotSignedIn):
+        auth.actor_for("")
+
+
+def test_deactivated_user_is_signed_out_at_once(world):
+    token = auth.sign_in("vic@example.com", PASSWORD)
+    with unit_of_work() as s:
+        user = s.exec(select(User).where(User.email == "vic@example.com")).one()
+        user.is_active = False
+        s.add(user)
+    with pytest.raises(NotSignedIn):
+        auth.actor_for(token)
+    with pytest.raises(InvalidInput, match="incorrect"):
+        auth.sign_in("vic@example.com", PASSWORD)
+
+
+def test_user_creation_validates(db):
+    with unit_of_work() as s:
+        auth.create_user(s, "a@example.com", "A", PASSWORD, Role.VIEWER)
+    for email, password, message in (
+        ("a@example.com", PASSWORD, "already exists"),
+        ("not-an-email", PASSWORD, "not an email"),
+        ("b@example.com", "short", "12 characters"),
+    ):
+        with pytest.raises(InvalidInput, match=message), unit_of_work() as s:
+            auth.create_user(s, email, "B", password, Role.VIEWER)

@@ -1,8 +1,8 @@
 """Alembic environment: the app's own engine and the SQLModel metadata."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
+from alembic import context
 from erp_dashboard import models  # noqa: F401  (registers every table)
 from erp_dashboard.db import engine
 

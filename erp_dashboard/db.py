@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
@@ -13,10 +13,26 @@ from sqlmodel import Session, create_engine
 
 from erp_dashboard import config
 
+_engines: dict[str, Engine] = {}
 
-@lru_cache(maxsize=8)
+
+def _forget_inherited_connections() -> None:
+    """In a forked worker, never reuse the parent's pooled connections."""
+    for eng in _engines.values():
+        eng.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 def engine_for(url: str) -> Engine:
     """One pooled engine per database URL."""
+    if url not in _engines:
+        _engines[url] = _new_engine(url)
+    return _engines[url]
+
+
+def _new_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -14,11 +14,15 @@ prepare_database()
 
 app = rx.App()
 app.add_page(
-    login_page, route=routes.LOGIN, title="Sign in · ERP Integrations",
+    login_page,
+    route=routes.LOGIN,
+    title="Sign in · ERP Integrations",
     on_load=SessionState.redirect_if_signed_in,
 )
 app.add_page(
-    jobs_page, route=routes.JOBS, title="Jobs · ERP Integrations",
+    jobs_page,
+    route=routes.JOBS,
+    title="Jobs · ERP Integrations",
     on_load=[SessionState.require_session, JobsState.open_page],
 )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -12,7 +12,7 @@ from erp_dashboard.simulator.company import SimListItem  # noqa: F401  (Alembic 
 
 def utcnow() -> datetime:
     """Timezone-aware UTC now, as every timestamp column stores it."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class User(SQLModel, table=True):

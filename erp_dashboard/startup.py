@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from alembic import command
 from erp_dashboard import config
 from erp_dashboard.config import ROOT
 from erp_dashboard.db import engine

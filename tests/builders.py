@@ -51,11 +51,19 @@ class World:
         return world
 
     def new_project(self, name: str, *, sent: bool = True, **fields) -> int:
-        values = dict(
-            number=f"N-{name}", street="1 Main St", city="Seattle", state="WA",
-            postal_code="98101", start_date=date(2026, 3, 1),
-            projected_end_date=date(2026, 9, 1), description="Test project",
-        ) | fields
+        values = (
+            dict(
+                number=f"N-{name}",
+                street="1 Main St",
+                city="Seattle",
+                state="WA",
+                postal_code="98101",
+                start_date=date(2026, 3, 1),
+                projected_end_date=date(2026, 9, 1),
+                description="Test project",
+            )
+            | fields
+        )
         with unit_of_work() as s:
             project_id = projects.create_project(s, self.admin, name=name, **values).id
         if sent:

@@ -25,23 +25,29 @@ def _pg_available() -> bool:
 
 
 @pytest.fixture(scope="session")
-def pg_database():
-    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+def new_pg_database():
+    """Makes fresh PostgreSQL databases for this test run; drops them afterwards."""
     if not _pg_available():
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI and unreachable at {PG_ADMIN_URL}")
         pytest.skip("PostgreSQL not reachable (allowed outside CI only)")
-    name = f"erp_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"erp_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        return made[-1]
+
+    yield make
     from erp_dashboard.db import engine_for
 
-    engine_for(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for url in made:
+        engine_for(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -60,9 +66,9 @@ def sqlite_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_database) -> str:
+def pg_url(new_pg_database) -> str:
     """The migrated PostgreSQL database for this test run."""
-    return _migrated(pg_database)
+    return _migrated(new_pg_database())
 
 
 def _empty_tables(url: str) -> None:

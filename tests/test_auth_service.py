@@ -38,7 +38,7 @@ def test_repeated_failures_are_slowed_down_even_with_the_right_password(world):
     for _ in range(auth.FREE_FAILURES):
         with pytest.raises(InvalidInput, match="incorrect"):
             auth.sign_in("ann@example.com", "wrong-password")
-    with pytest.raises(InvalidInput, match="Too many failed sign-ins. Try again in 2 seconds"):
+    with pytest.raises(InvalidInput, match=r"Too many failed sign-ins\. Try again in 2 seconds"):
         auth.sign_in("ann@example.com", PASSWORD)
     with unit_of_work() as s:  # the wait has passed
         row = s.get(LoginThrottle, "ann@example.com")

@@ -27,7 +27,9 @@ def state(world, project_id) -> str:
 
 def events(project_id) -> list[tuple[str, str, str]]:
     with unit_of_work() as s:
-        rows = s.exec(select(ErpEvent).where(ErpEvent.project_id == project_id).order_by(ErpEvent.id))
+        rows = s.exec(
+            select(ErpEvent).where(ErpEvent.project_id == project_id).order_by(ErpEvent.id)
+        )
         return [(e.action, e.from_state, e.to_state) for e in rows]
 
 
@@ -113,7 +115,9 @@ def unchanged(world, pid, before):
 def test_accepted_row_without_customer_is_refused(world):
     pid = world.projects[0]
     before = world.project(pid)
-    [outcome] = jobs.export_projects(world.approver, [jobs.ExportChoice(pid, before.erp_version, "")])
+    [outcome] = jobs.export_projects(
+        world.approver, [jobs.ExportChoice(pid, before.erp_version, "")]
+    )
     assert not outcome.ok and "Choose the QuickBooks customer" in outcome.message
     unchanged(world, pid, before)
 
@@ -137,9 +141,7 @@ def test_customer_that_no_longer_exists_is_refused(world):
 
 def test_one_refused_row_does_not_stop_the_others(world):
     a, b = world.projects[:2]
-    outcomes = jobs.export_projects(
-        world.approver, [world.choice(a), jobs.ExportChoice(b, 0, "")]
-    )
+    outcomes = jobs.export_projects(world.approver, [world.choice(a), jobs.ExportChoice(b, 0, "")])
     assert [o.ok for o in outcomes] == [True, False]
     assert (state(world, a), state(world, b)) == ("exporting", "ready_to_export")
 
@@ -182,36 +184,42 @@ def test_stale_version_is_told_the_project_changed(world):
     assert state(world, pid) == "rejected"
 
 
+def race(*actions) -> list[str]:
+    """Run the actions at the same instant; each ends "won" or "changed"."""
+    barrier = threading.Barrier(len(actions))
+    results: list[str] = []
+
+    def run(action):
+        barrier.wait()
+        try:
+            action()
+            results.append("won")
+        except ConcurrentChange:
+            results.append("changed")
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
 def test_two_approvers_at_once_exactly_one_wins(world):
     """Real concurrency: both read the same version, both try to write."""
-    for _ in range(5):
-        pid = world.new_project(f"Race {_}")
+    for attempt in range(5):
+        pid = world.new_project(f"Race {attempt}")
         seen = world.choice(pid)
-        barrier = threading.Barrier(2)
-        results: list[str] = []
 
-        def act(fn):
-            barrier.wait()
-            try:
-                fn()
-                results.append("won")
-            except ConcurrentChange:
-                results.append("changed")
-
-        def export():
+        def export(seen=seen):
             [outcome] = jobs.export_projects(world.approver, [seen])
             if not outcome.ok:
                 raise ConcurrentChange(outcome.message)
 
-        threads = [
-            threading.Thread(target=act, args=(export,)),
-            threading.Thread(target=act, args=(lambda: jobs.reject(world.approver2, pid, seen.version, ""),)),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert sorted(results) == ["changed", "won"]
+        def reject(pid=pid, seen=seen):
+            jobs.reject(world.approver2, pid, seen.version, "")
+
+        assert race(export, reject) == ["changed", "won"]
         assert len(events(pid)) == 2  # send + the one winner
         with unit_of_work() as s:
             queued = s.exec(select(WorkItem).where(WorkItem.project_id == pid)).all()
@@ -256,7 +264,7 @@ def test_response_for_unknown_or_finished_item_is_ignored(world):
 
 def test_name_quickbooks_cannot_store_is_refused_before_export(world):
     pid = world.new_project("Café ☕ Fit-out", sent=False)
-    with pytest.raises(InvalidInput, match="ISO-8859-1|cannot store"):
+    with pytest.raises(InvalidInput, match=r"ISO-8859-1|cannot store"):
         from erp_dashboard.services import projects
 
         projects.send_to_erp(world.admin, pid)
@@ -264,13 +272,15 @@ def test_name_quickbooks_cannot_store_is_refused_before_export(world):
 
 
 def test_counts_stay_equal_to_the_rows(world):
-    a, b, c = world.projects
+    a, b, _ = world.projects
     jobs.export_projects(world.approver, [world.choice(a)])
     jobs.reject(world.approver, b, world.project(b).erp_version, "")
     simulated_connector.drain_all()
     counts = world.counts()
     for job_list, n in counts.items():
-        page = job_lists.list_page(world.viewer, job_lists.PageQuery(job_list=job_list, page_size=100))
+        page = job_lists.list_page(
+            world.viewer, job_lists.PageQuery(job_list=job_list, page_size=100)
+        )
         assert len(page.rows) == n, job_list
     assert counts["ready_to_export"] == 1 and counts["synced"] == 1
 

@@ -62,7 +62,9 @@ def _customer_picker(row: JobRow) -> rx.Component:
                         width="100%",
                         justify="start",
                         role="option",
-                        on_click=JobsState.choose_customer(row.id, option.list_id, option.full_name),
+                        on_click=JobsState.choose_customer(
+                            row.id, option.list_id, option.full_name
+                        ),
                     ),
                 ),
                 rx.cond(

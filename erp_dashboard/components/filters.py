@@ -11,8 +11,12 @@ def _filter(job_list: JobList) -> rx.Component:
     return rx.button(
         rx.text(job_list.label),
         rx.spacer(),
-        rx.badge(JobsState.counts[job_list.value], variant="solid", radius="full",
-                 id=f"count-{job_list.value}"),
+        rx.badge(
+            JobsState.counts[job_list.value],
+            variant="solid",
+            radius="full",
+            id=f"count-{job_list.value}",
+        ),
         on_click=JobsState.choose_list(job_list.value),
         variant=rx.cond(selected, "solid", "ghost"),
         color_scheme=rx.cond(selected, "orange", "gray"),

@@ -82,7 +82,11 @@ def _header(label: str, sort_key: str) -> rx.Component:
     )
     return rx.table.column_header_cell(
         rx.button(
-            label, arrow, variant="ghost", size="1", on_click=JobsState.sort_by(sort_key),
+            label,
+            arrow,
+            variant="ghost",
+            size="1",
+            on_click=JobsState.sort_by(sort_key),
             id=f"sort-{sort_key}",
         ),
         aria_sort=rx.cond(
@@ -117,7 +121,9 @@ def jobs_table() -> rx.Component:
     return rx.cond(
         JobsState.total == 0,
         rx.callout(
-            rx.cond(JobsState.search != "", "No project matches your search.", "This list is empty."),
+            rx.cond(
+                JobsState.search != "", "No project matches your search.", "This list is empty."
+            ),
             icon="info",
             id="empty-list",
         ),
@@ -136,16 +142,31 @@ def pager() -> rx.Component:
     """Previous / next page, position, and rows per page."""
     return rx.hstack(
         rx.button(
-            "Previous", size="1", variant="soft", disabled=JobsState.page <= 1,
-            on_click=JobsState.go_to_page(JobsState.page - 1), id="prev-page",
+            "Previous",
+            size="1",
+            variant="soft",
+            disabled=JobsState.page <= 1,
+            on_click=JobsState.go_to_page(JobsState.page - 1),
+            id="prev-page",
         ),
         rx.text(
-            "Page ", JobsState.page, " of ", JobsState.pages, " · ", JobsState.total, " rows",
-            size="2", id="page-info",
+            "Page ",
+            JobsState.page,
+            " of ",
+            JobsState.pages,
+            " · ",
+            JobsState.total,
+            " rows",
+            size="2",
+            id="page-info",
         ),
         rx.button(
-            "Next", size="1", variant="soft", disabled=JobsState.page >= JobsState.pages,
-            on_click=JobsState.go_to_page(JobsState.page + 1), id="next-page",
+            "Next",
+            size="1",
+            variant="soft",
+            disabled=JobsState.page >= JobsState.pages,
+            on_click=JobsState.go_to_page(JobsState.page + 1),
+            id="next-page",
         ),
         rx.spacer(),
         rx.text("Rows per page", size="2"),

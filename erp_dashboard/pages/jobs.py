@@ -23,8 +23,12 @@ def _export_bar() -> rx.Component:
                 color_scheme="orange",
                 id="export",
             ),
-            rx.cond(blocked, rx.text(JobsState.export_blocker, size="2", color_scheme="gray",
-                                     id="export-blocker")),
+            rx.cond(
+                blocked,
+                rx.text(
+                    JobsState.export_blocker, size="2", color_scheme="gray", id="export-blocker"
+                ),
+            ),
             align="center",
             spacing="3",
         ),
@@ -67,7 +71,9 @@ def jobs_page() -> rx.Component:
                     align="center",
                 ),
                 _notice(),
-                rx.cond(JobsState.load_error != "", rx.callout(JobsState.load_error, color_scheme="red")),
+                rx.cond(
+                    JobsState.load_error != "", rx.callout(JobsState.load_error, color_scheme="red")
+                ),
                 jobs_table(),
                 pager(),
                 width="100%",

@@ -24,21 +24,52 @@ DEMO_USERS = (
     ("manager@example.com", "Morgan Manager", Role.VIEWER),
 )
 CUSTOMERS = (
-    "Bayside Properties", "Cedar Ridge Schools", "Delta Logistics", "Evergreen Health",
-    "Granite Holdings", "Harbor City Council", "Ironwood Retail", "Juniper Hotels",
-    "Lakeshore Church", "Maple Street Lofts", "Northgate Industrial", "Oakmont University",
+    "Bayside Properties",
+    "Cedar Ridge Schools",
+    "Delta Logistics",
+    "Evergreen Health",
+    "Granite Holdings",
+    "Harbor City Council",
+    "Ironwood Retail",
+    "Juniper Hotels",
+    "Lakeshore Church",
+    "Maple Street Lofts",
+    "Northgate Industrial",
+    "Oakmont University",
 )
 STREETS = ("Main St", "Harbor Blvd", "Elm Ave", "Market St", "Lake Rd", "Pine St")
 CITIES = (("Seattle", "WA", "98101"), ("Portland", "OR", "97201"), ("Boise", "ID", "83702"))
 PROJECT_NAMES = (
-    "Harbor View Renovation", "Cedar Ridge Gym", "Delta Warehouse 4", "Evergreen Clinic Wing",
-    "Granite Tower Lobby", "City Hall Roof", "Ironwood Mall Parking", "Juniper Hotel Spa",
-    "Lakeshore Chapel", "Maple Lofts Phase 2", "Northgate Loading Dock", "Oakmont Library",
-    "Bayside Marina", "Cedar Ridge Track", "Delta Office Fitout", "Evergreen Parking Deck",
-    "Granite Plaza Fountain", "Harbor City Pier", "Ironwood Food Court", "Juniper Rooftop Bar",
-    "Lakeshore Daycare", "Maple Lofts Retail", "Northgate Cold Storage", "Oakmont Dormitory",
-    "Bayside Seawall", "Cedar Ridge Auditorium", "Delta Truck Wash", "Evergreen Lab",
-    "Granite Data Center", "Harbor City Library",
+    "Harbor View Renovation",
+    "Cedar Ridge Gym",
+    "Delta Warehouse 4",
+    "Evergreen Clinic Wing",
+    "Granite Tower Lobby",
+    "City Hall Roof",
+    "Ironwood Mall Parking",
+    "Juniper Hotel Spa",
+    "Lakeshore Chapel",
+    "Maple Lofts Phase 2",
+    "Northgate Loading Dock",
+    "Oakmont Library",
+    "Bayside Marina",
+    "Cedar Ridge Track",
+    "Delta Office Fitout",
+    "Evergreen Parking Deck",
+    "Granite Plaza Fountain",
+    "Harbor City Pier",
+    "Ironwood Food Court",
+    "Juniper Rooftop Bar",
+    "Lakeshore Daycare",
+    "Maple Lofts Retail",
+    "Northgate Cold Storage",
+    "Oakmont Dormitory",
+    "Bayside Seawall",
+    "Cedar Ridge Auditorium",
+    "Delta Truck Wash",
+    "Evergreen Lab",
+    "Granite Data Center",
+    "Harbor City Library",
 )
 FAILING_PROJECT = "Harbor View Renovation"  # QuickBooks has this job under Bayside already
 
@@ -66,15 +97,25 @@ def seed() -> None:
             session.add(Customer(list_id=item.list_id, full_name=item.full_name))
         add_customer(session, FAILING_PROJECT, parent_full_name="Bayside Properties")
         for i, (customer, job) in enumerate(
-            (("Oakmont University", "Science Annex"), ("Juniper Hotels", "Lobby Refresh"),
-             ("Delta Logistics", "Fleet Garage"), ("Lakeshore Church", "Bell Tower"),
-             ("Granite Holdings", "Old Vault"), ("Harbor City Council", "Bandstand"))
+            (
+                ("Oakmont University", "Science Annex"),
+                ("Juniper Hotels", "Lobby Refresh"),
+                ("Delta Logistics", "Fleet Garage"),
+                ("Lakeshore Church", "Bell Tower"),
+                ("Granite Holdings", "Old Vault"),
+                ("Harbor City Council", "Bandstand"),
+            )
         ):
             item = add_customer(session, job, parent_full_name=customer, city=CITIES[i % 3][0])
             job_list = "archived" if i >= 4 else "ready_to_import"
             session.add(
-                QbJob(list_id=item.list_id, full_name=item.full_name,
-                      customer_full_name=customer, city=CITIES[i % 3][0], erp_list=job_list)
+                QbJob(
+                    list_id=item.list_id,
+                    full_name=item.full_name,
+                    customer_full_name=customer,
+                    city=CITIES[i % 3][0],
+                    erp_list=job_list,
+                )
             )
             bump_count(session, job_list, +1)
         ids = []
@@ -82,9 +123,15 @@ def seed() -> None:
             city, state, zip_code = CITIES[i % 3]
             start = date(2026, 1 + i % 12, 1 + i)
             project = projects.create_project(
-                session, users[Role.ADMIN], name=name, number=f"P-{1001 + i}",
-                street=f"{100 + 7 * i} {STREETS[i % 6]}", city=city, state=state,
-                postal_code=zip_code, start_date=start,
+                session,
+                users[Role.ADMIN],
+                name=name,
+                number=f"P-{1001 + i}",
+                street=f"{100 + 7 * i} {STREETS[i % 6]}",
+                city=city,
+                state=state,
+                postal_code=zip_code,
+                start_date=start,
                 projected_end_date=start + timedelta(days=120 + 10 * i),
                 description=f"{name} for {CUSTOMERS[i % 12]}",
             )

@@ -83,7 +83,9 @@ def apply_response(session: Session, response_xml: str) -> int:
             )
         ).first()
         if item is None:
-            log.warning("Ignored QuickBooks response for request %r: not in flight", result.request_id)
+            log.warning(
+                "Ignored QuickBooks response for request %r: not in flight", result.request_id
+            )
             continue
         project = session.get(Project, item.project_id)
         item.status_code, item.status_message = result.status_code, result.message

@@ -133,7 +133,9 @@ def _project_page(session: Session, query: PageQuery) -> Page:
                 version=p.erp_version,
                 name=p.name,
                 number=p.number,
-                address=", ".join(x for x in (p.street, p.city, f"{p.state} {p.postal_code}".strip()) if x),
+                address=", ".join(
+                    x for x in (p.street, p.city, f"{p.state} {p.postal_code}".strip()) if x
+                ),
                 creator=creator_name,
                 sent_at=_text(p.erp_sent_at),
                 start_date=_text(p.start_date),
@@ -171,11 +173,22 @@ def _qb_job_page(session: Session, query: PageQuery) -> Page:
     return Page(
         rows=[
             JobRow(
-                id=j.id, version=j.erp_version, name=j.full_name.rsplit(":", 1)[-1],
-                number="", address=j.city, creator="QuickBooks", sent_at="",
-                start_date="", end_date="", state=j.erp_list, state_label=label,
-                customer=j.customer_full_name, customer_list_id="", qb_full_name=j.full_name,
-                synced_at="", error="",
+                id=j.id,
+                version=j.erp_version,
+                name=j.full_name.rsplit(":", 1)[-1],
+                number="",
+                address=j.city,
+                creator="QuickBooks",
+                sent_at="",
+                start_date="",
+                end_date="",
+                state=j.erp_list,
+                state_label=label,
+                customer=j.customer_full_name,
+                customer_list_id="",
+                qb_full_name=j.full_name,
+                synced_at="",
+                error="",
             )
             for j in rows
         ],

@@ -108,7 +108,9 @@ def export_projects(actor: Actor, choices: list[ExportChoice]) -> list[Outcome]:
         except ServiceError as err:
             outcomes.append(Outcome(choice.project_id, False, str(err)))
         else:
-            outcomes.append(Outcome(choice.project_id, True, f"“{name}” is on its way to QuickBooks."))
+            outcomes.append(
+                Outcome(choice.project_id, True, f"“{name}” is on its way to QuickBooks.")
+            )
     return outcomes
 
 

@@ -98,7 +98,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("export", {S.READY_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "accept and export"),
         _t("retry", {S.FAILED_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "retry the export"),
         _t("export_succeeded", {S.EXPORTING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks export"),
-        _t("export_failed", {S.EXPORTING}, S.FAILED_TO_EXPORT, QUICKBOOKS, "record a failed export"),
+        _t(
+            "export_failed", {S.EXPORTING}, S.FAILED_TO_EXPORT, QUICKBOOKS, "record a failed export"
+        ),
         _t("reject", {S.READY_TO_EXPORT, S.FAILED_TO_EXPORT}, S.REJECTED, Role.APPROVER, "reject"),
         _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.ADMIN, "re-send changes to ERP"),
         _t("update", {S.READY_TO_UPDATE}, S.UPDATING, Role.APPROVER, "update in QuickBooks"),

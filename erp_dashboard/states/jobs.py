@@ -8,13 +8,19 @@ import dataclasses
 import reflex as rx
 
 from erp_dashboard import live, routes
-from erp_dashboard.services import job_lists, jobs
+from erp_dashboard.services import auth, job_lists, jobs
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
-from erp_dashboard.states.session import current_actor
+from erp_dashboard.states.session import current_actor, session_token
 
 POLL_SECONDS = 1.0
+
+
+def _load(token: str, query: PageQuery) -> tuple[int, job_lists.Page, dict[str, int]]:
+    """Everything the Jobs tab shows, read for the user behind `token`."""
+    actor = auth.actor_for(token)
+    return job_lists.revision(), job_lists.list_page(actor, query), job_lists.counts(actor)
 
 
 @dataclasses.dataclass
@@ -69,11 +75,7 @@ class JobsState(rx.State):
         )
 
     async def _fetch(self, query: PageQuery):
-        actor = await current_actor(self)
-        revision = await asyncio.to_thread(job_lists.revision)
-        page = await asyncio.to_thread(job_lists.list_page, actor, query)
-        counts = await asyncio.to_thread(job_lists.counts, actor)
-        return revision, page, counts
+        return await asyncio.to_thread(_load, await session_token(self), query)
 
     def _apply(self, revision: int, page: job_lists.Page, counts: dict[str, int]) -> None:
         self._revision = revision
@@ -146,19 +148,20 @@ class JobsState(rx.State):
             if self._watching:
                 return
             self._watching = True
-            token = self.router.session.client_token
+            client = self.router.session.client_token
         try:
-            while live.is_connected(token):
+            while live.is_connected(client):
                 await asyncio.sleep(POLL_SECONDS)
                 revision = await asyncio.to_thread(job_lists.revision)
                 async with self:
                     if self.router.url.path != routes.JOBS:
                         break
                     query, stale = self._query(), revision != self._revision
+                    token = await session_token(self)
                 if not stale:
                     continue
                 try:
-                    fetched = await self._fetch(query)
+                    fetched = await asyncio.to_thread(_load, token, query)
                 except ServiceError:
                     break
                 async with self:
@@ -263,7 +266,8 @@ class JobsState(rx.State):
         failed = [o.message for o in outcomes if not o.ok]
         sent = len(outcomes) - len(failed)
         self._say(
-            f"{sent} project(s) sent to QuickBooks." + (f" {len(failed)} refused." if failed else ""),
+            f"{sent} project(s) sent to QuickBooks."
+            + (f" {len(failed)} refused." if failed else ""),
             ok=not failed,
         )
         await self._reload()

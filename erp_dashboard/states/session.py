@@ -82,7 +82,11 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN)
 
 
+async def session_token(state: rx.State) -> str:
+    """The session cookie, read from any state (inside `async with self` in background)."""
+    return (await state.get_state(SessionState)).token
+
+
 async def current_actor(state: rx.State) -> Actor:
     """The signed-in user for any state's event (raises NotSignedIn)."""
-    session = await state.get_state(SessionState)
-    return await asyncio.to_thread(auth.actor_for, session.token)
+    return await asyncio.to_thread(auth.actor_for, await session_token(state))

@@ -1,0 +1,114 @@
+"""Start the real app (`reflex run --env prod`) on a free port and drive it with Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(env: dict[str, str], log_path: Path):
+    """Serve the app with demo data; yields its base URL; stops every process after."""
+    port = free_port()
+    full_env = (
+        os.environ
+        | {
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "ERP_DEMO_DATA": "1",
+            "ERP_EXPORT_POLL_SECONDS": "0.3",
+        }
+        | env
+    )
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, proc, log_path)
+        yield base, proc.pid
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_until_up(base: str, proc: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log_path.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/ping", timeout=2) as resp:
+                if resp.status == 200:
+                    with urllib.request.urlopen(f"{base}/login", timeout=5):
+                        return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"app did not come up:\n{log_path.read_text()[-4000:]}")
+
+
+def hydrated(page: Page) -> None:
+    """Wait until the websocket is up (the hidden client token is filled)."""
+    expect(page.locator("#client-token")).not_to_have_value("", timeout=20_000)
+
+
+def sign_in(page: Page, base: str, email: str, password: str = "demo-password") -> None:
+    page.goto(f"{base}/login")
+    hydrated(page)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url("**/jobs?filter=ready_to_export", timeout=20_000)
+    hydrated(page)
+    expect(page.locator("#jobs-table")).to_be_visible(timeout=20_000)
+
+
+def row(page: Page, project: str):
+    return page.locator(f'tr[data-project="{project}"]')

@@ -1,0 +1,164 @@
+"""The approval loop in a real Chromium against the app on its embedded default (SQLite)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import Email, User
+from erp_dashboard.services import projects
+from erp_dashboard.services.permissions import Actor, Role
+from tests.e2e.harness import hydrated, row, running_app, sign_in
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app-sqlite")
+    db_url = f"sqlite:///{folder / 'erp.db'}"
+    with running_app({"REFLEX_DB_URL": db_url}, folder / "app.log") as (base, pid):
+        yield {"base": base, "pid": pid, "db_url": db_url}
+
+
+def count(page, job_list: str):
+    return page.locator(f"#count-{job_list}")
+
+
+def choose_customer(page, project: str, search: str, customer: str) -> None:
+    r = row(page, project)
+    r.get_by_role("button", name="Accept").click()
+    r.get_by_label("QuickBooks Customer").click()
+    r.get_by_label("Search QuickBooks customers").fill(search)
+    r.get_by_role("option", name=customer, exact=True).click()
+    expect(r.get_by_label("QuickBooks Customer")).to_have_text(re.compile(customer))
+
+
+def test_accept_choose_customer_export_lands_in_synced(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    synced_before = int(count(page, "synced").inner_text())
+    export = page.locator("#export")
+    expect(export).to_be_disabled()
+
+    row(page, "Bayside Seawall").get_by_role("button", name="Accept").click()
+    expect(export).to_be_disabled()
+    expect(page.locator("#export-blocker")).to_have_text(
+        "Choose a QuickBooks customer for: Bayside Seawall"
+    )
+    choose_customer(page, "Bayside Seawall", "bays", "Bayside Properties")
+    expect(export).to_be_enabled()
+    export.click()
+
+    expect(row(page, "Bayside Seawall")).to_have_count(0, timeout=15_000)
+    expect(count(page, "synced")).to_have_text(str(synced_before + 1))
+    page.locator("#filter-synced").click()
+    page.wait_for_url("**/jobs?filter=synced")
+    synced = row(page, "Bayside Seawall")
+    expect(synced).to_contain_text("Bayside Properties:Bayside Seawall")
+
+
+def test_export_quickbooks_refuses_lands_in_failed_with_its_message(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    failed_before = int(count(page, "failed_to_export").inner_text())
+    choose_customer(page, "Harbor View Renovation", "Bayside", "Bayside Properties")
+    page.locator("#export").click()
+    expect(count(page, "failed_to_export")).to_have_text(str(failed_before + 1), timeout=15_000)
+    page.goto(f"{app['base']}/jobs?filter=failed_to_export")
+    hydrated(page)
+    failed = row(page, "Harbor View Renovation")
+    expect(failed.locator(".qb-error")).to_contain_text("already in use")
+    expect(failed.locator(".qb-error")).to_contain_text("QuickBooks status 3100")
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+
+
+def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    r = row(page, "City Hall Roof")
+    r.get_by_role("button", name="Reject").click()
+    r.get_by_label("Enter a Comment (Optional)").fill("<b>Fix</b> the project number")
+    r.locator("button[id^=reject-]").click()
+    expect(row(page, "City Hall Roof")).to_have_count(0)
+    expect(page.locator("#notice")).to_contain_text("City Hall Roof")
+    with unit_of_work() as s:
+        email = s.exec(select(Email).where(Email.subject.contains("City Hall Roof"))).one()
+    assert email.subject == "ERP Project Rejection Notification: City Hall Roof"
+    assert "<b>Fix</b> the project number" in email.body
+    assert "admin@example.com" in email.to_addrs and "approver@example.com" in email.to_addrs
+
+
+def test_markup_in_data_is_shown_as_text(app, app_db, new_page):
+    with unit_of_work() as s:
+        admin = s.exec(select(User).where(User.email == "admin@example.com")).one()
+        actor = Actor(admin.id, admin.email, admin.name, Role(admin.role))
+        pid = projects.create_project(
+            s, actor, name="<img src=x onerror=alert(1)>", number="X-1"
+        ).id
+    projects.send_to_erp(actor, pid)
+    page = new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, app["base"], "approver@example.com")
+    page.fill("#search", "onerror")
+    expect(page.locator("#jobs-table")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert page.locator("#jobs-table img").count() == 0 and dialogs == []
+
+
+def test_viewer_sees_no_action_controls(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "manager@example.com")
+    expect(page.locator("#user-role")).to_have_text("Viewer")
+    expect(row(page, "Cedar Ridge Gym")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+    expect(page.locator("#export")).to_have_count(0)
+
+
+def test_second_browser_sees_counts_and_rows_change_without_reload(app, new_page):
+    approver, manager = new_page(), new_page()
+    sign_in(approver, app["base"], "approver@example.com")
+    sign_in(manager, app["base"], "manager@example.com")
+    before = int(count(manager, "ready_to_export").inner_text())
+    expect(row(manager, "Delta Truck Wash")).to_be_visible()
+    r = row(approver, "Delta Truck Wash")
+    r.get_by_role("button", name="Reject").click()
+    r.locator("button[id^=reject-]").click()
+    expect(count(manager, "ready_to_export")).to_have_text(str(before - 1), timeout=5_000)
+    expect(row(manager, "Delta Truck Wash")).to_have_count(0, timeout=5_000)
+
+
+def test_filter_lives_in_the_url_and_survives_reload(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "manager@example.com")
+    page.goto(f"{app['base']}/jobs?filter=archived")
+    hydrated(page)
+    expect(page.locator("#filter-archived")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    hydrated(page)
+    expect(page.locator("#filter-archived")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#jobs-table")).to_contain_text("Granite Holdings:Old Vault")
+    page.goto(f"{app['base']}/jobs?filter=ready_to_update")
+    expect(page.locator("#empty-list")).to_have_text("This list is empty.")
+
+
+def test_wrong_password_is_refused_without_a_hint_and_pages_need_a_session(app, new_page):
+    page = new_page()
+    page.goto(f"{app['base']}/jobs?filter=synced")
+    page.wait_for_url("**/login")
+    hydrated(page)
+    page.fill("#email", "approver@example.com")
+    page.fill("#password", "wrong-password")
+    page.click("#sign-in")
+    expect(page.locator("#login-error")).to_have_text("Email or password is incorrect.")
+
+
+def test_log_out_ends_the_session(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "manager@example.com")
+    page.locator("#logout").click()
+    page.wait_for_url("**/login")
+    page.goto(f"{app['base']}/jobs")
+    page.wait_for_url("**/login")

@@ -23,6 +23,10 @@ def _load(token: str, query: PageQuery) -> tuple[int, job_lists.Page, dict[str, 
     return job_lists.revision(), job_lists.list_page(actor, query), job_lists.counts(actor)
 
 
+def _projects(n: int) -> str:
+    return f"{n} project" + ("" if n == 1 else "s")
+
+
 @dataclasses.dataclass
 class CustomerOption:
     """One choice of the customer picker."""
@@ -77,14 +81,25 @@ class JobsState(rx.State):
     async def _fetch(self, query: PageQuery):
         return await asyncio.to_thread(_load, await session_token(self), query)
 
-    def _apply(self, revision: int, page: job_lists.Page, counts: dict[str, int]) -> None:
+    def _apply(
+        self, revision: int, page: job_lists.Page, counts: dict[str, int], *, live: bool = False
+    ) -> None:
+        """Show a freshly read page; decisions on rows gone or changed meanwhile are dropped."""
+        fresh = {row.id: row.version for row in page.rows}
+        before = {row.id: row.version for row in self.rows}
+        names = {row.id: row.name for row in self.rows}
+        stale = [key for key in self.decisions if fresh.get(key) != before.get(key)]
         self._revision = revision
         self.rows, self.total, self.page, self.pages = page.rows, page.total, page.page, page.pages
         self.counts = counts
-        visible = {row.id for row in page.rows}
-        for pending in (self.decisions, self.chosen, self.chosen_name, self.comments):
-            for key in [k for k in pending if k not in visible]:
-                del pending[key]
+        for key in stale:
+            self._undecide(key)
+        if live and stale:
+            self._say(
+                "Someone else acted first; your decision was cleared for: "
+                + ", ".join(names.get(key, str(key)) for key in stale),
+                ok=False,
+            )
 
     async def _reload(self):
         try:
@@ -166,7 +181,7 @@ class JobsState(rx.State):
                     break
                 async with self:
                     if self._query() == query:
-                        self._apply(*fetched)
+                        self._apply(*fetched, live=True)
         finally:
             async with self:
                 self._watching = False
@@ -263,12 +278,11 @@ class JobsState(rx.State):
                 self._undecide(outcome.project_id)
             else:
                 self.row_errors[outcome.project_id] = outcome.message
-        failed = [o.message for o in outcomes if not o.ok]
-        sent = len(outcomes) - len(failed)
+        refused = sum(not o.ok for o in outcomes)
         self._say(
-            f"{sent} project(s) sent to QuickBooks."
-            + (f" {len(failed)} refused." if failed else ""),
-            ok=not failed,
+            f"{_projects(len(outcomes) - refused)} on the way to QuickBooks."
+            + (f" {_projects(refused)} refused: see the rows." if refused else ""),
+            ok=not refused,
         )
         await self._reload()
 

@@ -60,7 +60,7 @@ def test_accept_choose_customer_export_lands_in_synced(app, new_page):
     expect(synced).to_contain_text("Bayside Properties:Bayside Seawall")
 
 
-def test_export_quickbooks_refuses_lands_in_failed_with_its_message(app, new_page):
+def test_refused_export_lands_in_failed_then_retry_under_another_customer(app, new_page):
     page = new_page()
     sign_in(page, app["base"], "approver@example.com")
     failed_before = int(count(page, "failed_to_export").inner_text())
@@ -72,7 +72,19 @@ def test_export_quickbooks_refuses_lands_in_failed_with_its_message(app, new_pag
     failed = row(page, "Harbor View Renovation")
     expect(failed.locator(".qb-error")).to_contain_text("already in use")
     expect(failed.locator(".qb-error")).to_contain_text("QuickBooks status 3100")
-    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+
+    failed.get_by_role("button", name="Retry").click()
+    picker = failed.get_by_label("QuickBooks Customer")
+    expect(picker).to_have_text(re.compile("Bayside Properties"))  # the customer it failed under
+    picker.click()
+    failed.get_by_label("Search QuickBooks customers").fill("granite")
+    failed.get_by_role("option", name="Granite Holdings", exact=True).click()
+    page.locator("#export").click()
+    expect(row(page, "Harbor View Renovation")).to_have_count(0, timeout=15_000)
+    page.locator("#filter-synced").click()
+    expect(row(page, "Harbor View Renovation")).to_contain_text(
+        "Granite Holdings:Harbor View Renovation"
+    )
 
 
 def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, new_page):
@@ -162,3 +174,18 @@ def test_log_out_ends_the_session(app, new_page):
     page.wait_for_url("**/login")
     page.goto(f"{app['base']}/jobs")
     page.wait_for_url("**/login")
+
+
+def test_second_approver_is_told_when_someone_else_acted_first(app, new_page):
+    first, second = new_page(), new_page()
+    sign_in(first, app["base"], "approver@example.com")
+    sign_in(second, app["base"], "approver@example.com")
+    choose_customer(second, "Oakmont Library", "Oakmont", "Oakmont University")
+    r = row(first, "Oakmont Library")
+    r.get_by_role("button", name="Reject").click()
+    r.locator("button[id^=reject-]").click()
+    expect(second.locator("#notice")).to_contain_text(
+        "Someone else acted first; your decision was cleared for: Oakmont Library", timeout=5_000
+    )
+    expect(row(second, "Oakmont Library")).to_have_count(0)
+    expect(second.locator("#export")).to_be_disabled()

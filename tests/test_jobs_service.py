@@ -313,3 +313,16 @@ def test_customer_search_finds_active_customers_only(world):
         (world.customers["Bayside Properties"], "Bayside Properties")
     ]
     assert len(job_lists.search_customers(world.approver, "")) == 2
+
+
+def test_finished_exports_report_synced_and_failed_only(world):
+    a, b, c = world.projects
+    with unit_of_work() as s:
+        add_customer(s, "Project 2", parent_full_name="Acme Builders")
+    jobs.export_projects(world.approver, [world.choice(a), world.choice(b), world.choice(c)])
+    assert job_lists.finished_exports(world.approver, [a, b, c]) == []
+    simulated_connector.drain_all()
+    done = {f.project_id: f for f in job_lists.finished_exports(world.approver, [a, b])}
+    assert done[a].synced and done[a].detail == "Acme Builders:Project 1"
+    assert not done[b].synced and done[b].detail.endswith("(QuickBooks status 3100)")
+    assert c not in done

@@ -213,6 +213,40 @@ def counts(actor: Actor) -> dict[str, int]:
         return {row.erp_list: row.n for row in session.exec(select(ListCount)).all()}
 
 
+@dataclass(frozen=True)
+class FinishedExport:
+    """An export QuickBooks has answered: synced, or failed with its message."""
+
+    project_id: int
+    name: str
+    synced: bool
+    detail: str
+
+
+def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExport]:
+    """Of the given projects, those no longer waiting for QuickBooks."""
+    if not project_ids:
+        return []
+    with unit_of_work() as session:
+        rows = session.exec(
+            select(Project).where(
+                Project.id.in_(project_ids[: PAGE_SIZES[-1]]),
+                Project.erp_state != ErpState.EXPORTING.value,
+            )
+        ).all()
+        return [
+            FinishedExport(
+                p.id,
+                p.name,
+                p.erp_state == ErpState.SYNCED,
+                p.qb_full_name
+                if p.erp_state == ErpState.SYNCED
+                else f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})",
+            )
+            for p in rows
+        ]
+
+
 def revision() -> int:
     """A number that grows whenever any project or job changes list or state."""
     with unit_of_work() as session:

@@ -17,10 +17,24 @@ from erp_dashboard.states.session import current_actor, session_token
 POLL_SECONDS = 1.0
 
 
-def _load(token: str, query: PageQuery) -> tuple[int, job_lists.Page, dict[str, int]]:
-    """Everything the Jobs tab shows, read for the user behind `token`."""
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """Everything the Jobs tab shows, read in one worker-thread hop."""
+
+    revision: int
+    page: job_lists.Page
+    counts: dict[str, int]
+    finished: list[job_lists.FinishedExport]
+
+
+def _load(token: str, query: PageQuery, awaiting: list[int]) -> Snapshot:
     actor = auth.actor_for(token)
-    return job_lists.revision(), job_lists.list_page(actor, query), job_lists.counts(actor)
+    return Snapshot(
+        job_lists.revision(),
+        job_lists.list_page(actor, query),
+        job_lists.counts(actor),
+        job_lists.finished_exports(actor, awaiting),
+    )
 
 
 def _projects(n: int) -> str:
@@ -65,6 +79,7 @@ class JobsState(rx.State):
 
     _revision: int = -1
     _watching: bool = False
+    _awaiting: list[int] = []  # projects this tab exported, until QuickBooks answers
 
     # ----- reading -------------------------------------------------------------
 
@@ -78,32 +93,41 @@ class JobsState(rx.State):
             page_size=self.page_size,
         )
 
-    async def _fetch(self, query: PageQuery):
-        return await asyncio.to_thread(_load, await session_token(self), query)
+    async def _fetch(self, query: PageQuery) -> Snapshot:
+        token = await session_token(self)
+        return await asyncio.to_thread(_load, token, query, list(self._awaiting))
 
-    def _apply(
-        self, revision: int, page: job_lists.Page, counts: dict[str, int], *, live: bool = False
-    ) -> None:
-        """Show a freshly read page; decisions on rows gone or changed meanwhile are dropped."""
-        fresh = {row.id: row.version for row in page.rows}
+    def _apply(self, snap: Snapshot, *, live: bool = False) -> None:
+        """Show a fresh read; drop decisions on rows that changed; report finished exports."""
+        fresh = {row.id: row.version for row in snap.page.rows}
         before = {row.id: row.version for row in self.rows}
         names = {row.id: row.name for row in self.rows}
         stale = [key for key in self.decisions if fresh.get(key) != before.get(key)]
-        self._revision = revision
+        page = snap.page
+        self._revision = snap.revision
         self.rows, self.total, self.page, self.pages = page.rows, page.total, page.page, page.pages
-        self.counts = counts
+        self.counts = snap.counts
         for key in stale:
             self._undecide(key)
+        news = [
+            f"“{done.name}” is in QuickBooks as {done.detail}."
+            if done.synced
+            else f"“{done.name}” failed to export: {done.detail}. See Failed To Export."
+            for done in snap.finished
+        ]
         if live and stale:
-            self._say(
+            news.append(
                 "Someone else acted first; your decision was cleared for: "
-                + ", ".join(names.get(key, str(key)) for key in stale),
-                ok=False,
+                + ", ".join(names.get(key, str(key)) for key in stale)
             )
+        if news:
+            finished = {done.project_id for done in snap.finished}
+            self._awaiting = [pid for pid in self._awaiting if pid not in finished]
+            self._say(" ".join(news), ok=all(done.synced for done in snap.finished) and not stale)
 
     async def _reload(self):
         try:
-            self._apply(*await self._fetch(self._query()))
+            self._apply(await self._fetch(self._query()))
             self.load_error = ""
         except NotSignedIn:
             return rx.redirect(routes.LOGIN)
@@ -172,16 +196,16 @@ class JobsState(rx.State):
                     if self.router.url.path != routes.JOBS:
                         break
                     query, stale = self._query(), revision != self._revision
-                    token = await session_token(self)
+                    token, awaiting = await session_token(self), list(self._awaiting)
                 if not stale:
                     continue
                 try:
-                    fetched = await asyncio.to_thread(_load, token, query)
+                    snap = await asyncio.to_thread(_load, token, query, awaiting)
                 except ServiceError:
                     break
                 async with self:
                     if self._query() == query:
-                        self._apply(*fetched, live=True)
+                        self._apply(snap, live=True)
         finally:
             async with self:
                 self._watching = False
@@ -276,6 +300,7 @@ class JobsState(rx.State):
         for outcome in outcomes:
             if outcome.ok:
                 self._undecide(outcome.project_id)
+                self._awaiting.append(outcome.project_id)
             else:
                 self.row_errors[outcome.project_id] = outcome.message
         refused = sum(not o.ok for o in outcomes)

@@ -53,6 +53,9 @@ def test_accept_choose_customer_export_lands_in_synced(app, new_page):
     export.click()
 
     expect(row(page, "Bayside Seawall")).to_have_count(0, timeout=15_000)
+    expect(page.locator("#notice")).to_have_text(
+        "“Bayside Seawall” is in QuickBooks as Bayside Properties:Bayside Seawall."
+    )
     expect(count(page, "synced")).to_have_text(str(synced_before + 1))
     page.locator("#filter-synced").click()
     page.wait_for_url("**/jobs?filter=synced")
@@ -67,6 +70,8 @@ def test_refused_export_lands_in_failed_then_retry_under_another_customer(app, n
     choose_customer(page, "Harbor View Renovation", "Bayside", "Bayside Properties")
     page.locator("#export").click()
     expect(count(page, "failed_to_export")).to_have_text(str(failed_before + 1), timeout=15_000)
+    expect(page.locator("#notice")).to_contain_text("“Harbor View Renovation” failed to export")
+    expect(page.locator("#notice")).to_contain_text("(QuickBooks status 3100)")
     page.goto(f"{app['base']}/jobs?filter=failed_to_export")
     hydrated(page)
     failed = row(page, "Harbor View Renovation")

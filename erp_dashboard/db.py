@@ -1,4 +1,4 @@
-"""Database engine and the unit-of-work used by every service."""
+"""Database engines and the two kinds of transaction every service uses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import Session, create_engine
 
 from erp_dashboard import config
 
-_engines: dict[str, Engine] = {}
+_engines: dict[tuple[str, bool], Engine] = {}
 
 
 def _forget_inherited_connections() -> None:
@@ -25,42 +25,52 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
-def engine_for(url: str) -> Engine:
-    """One pooled engine per database URL."""
-    if url not in _engines:
-        _engines[url] = _new_engine(url)
-    return _engines[url]
+def engine_for(url: str, *, writes: bool = True) -> Engine:
+    """One pooled engine per database URL (SQLite: one for writers, one for readers)."""
+    if make_url(url).get_backend_name() != "sqlite":
+        writes = True  # PostgreSQL needs no distinction
+    key = (url, writes)
+    if key not in _engines:
+        _engines[key] = _new_engine(url, writes)
+    return _engines[key]
 
 
-def _new_engine(url: str) -> Engine:
+def dispose_all() -> None:
+    """Close every pooled connection (tests dropping a database call this)."""
+    for eng in _engines.values():
+        eng.dispose()
+
+
+def _new_engine(url: str, writes: bool) -> Engine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
-        @event.listens_for(eng, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:
-            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
+    @event.listens_for(eng, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
 
-        @event.listens_for(eng, "begin")
-        def _begin_immediate(conn) -> None:
-            # Take the write lock up front: a transaction that read a row can
-            # then always write it, and concurrent writers queue instead of failing.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(eng, "begin")
+    def _begin(conn) -> None:
+        # Writers take the write lock up front, so a transaction that read a row
+        # can always write it and concurrent writers queue instead of failing.
+        # Readers take none: under WAL they see a snapshot and never wait.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
-        return eng
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return eng
 
 
-def engine() -> Engine:
+def engine(*, writes: bool = True) -> Engine:
     """The engine for the configured database."""
-    return engine_for(config.load().db_url)
+    return engine_for(config.load().db_url, writes=writes)
 
 
 @contextmanager
@@ -73,3 +83,10 @@ def unit_of_work() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_only() -> Iterator[Session]:
+    """A consistent snapshot for reading; never blocks writers, never commits."""
+    with Session(engine(writes=False)) as session:
+        yield session  # closing ends the transaction; loaded objects stay readable

@@ -42,10 +42,10 @@ def new_pg_database():
         return made[-1]
 
     yield make
-    from erp_dashboard.db import engine_for
+    from erp_dashboard.db import dispose_all
 
+    dispose_all()
     for url in made:
-        engine_for(url).dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     admin.dispose()

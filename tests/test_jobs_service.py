@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Customer, Email, ErpEvent, WorkItem
+from erp_dashboard.models import Customer, Email, ErpEvent, Project, WorkItem
 from erp_dashboard.services import export_queue, job_lists, jobs, simulated_connector
 from erp_dashboard.services.errors import (
     ConcurrentChange,
@@ -326,3 +326,36 @@ def test_finished_exports_report_synced_and_failed_only(world):
     assert done[a].synced and done[a].detail == "Acme Builders:Project 1"
     assert not done[b].synced and done[b].detail.endswith("(QuickBooks status 3100)")
     assert c not in done
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ebra y", {"Zebra Yard"}),  # inside a word, any case, through the index
+        ("N-Zeb", {"Zebra Yard"}),  # the number
+        ("ortla", {"Zebra Yard"}),  # the city
+        ("Ze", {"Zebra Yard"}),  # shorter than a trigram
+        ("100%", {"100% Done"}),  # wildcards are literal
+        ("10_", set()),
+        ('"q', {'Say "quote"'}),
+    ],
+)
+def test_search_finds_substrings_of_name_number_and_city(world, text, expected):
+    world.new_project("Zebra Yard", city="Portland")
+    world.new_project("100% Done")
+    world.new_project('Say "quote"')
+    found = job_lists.list_page(world.viewer, job_lists.PageQuery(search=text)).rows
+    assert {r.name for r in found} == expected
+
+
+def test_search_follows_renames(world):
+    pid = world.new_project("Old Name Plaza", number="R-1")
+    with unit_of_work() as s:
+        project = s.get(Project, pid)
+        project.name = "New Name Plaza"
+        s.add(project)
+
+    def found(text: str) -> int:
+        return job_lists.list_page(world.viewer, job_lists.PageQuery(search=text)).total
+
+    assert (found("Old Name"), found("New Name")) == (0, 1)

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, delete, select
 
 from erp_dashboard import config
-from erp_dashboard.db import unit_of_work
+from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Actor, Role
@@ -99,21 +99,19 @@ def actor_for(token: str) -> Actor:
     """The active user behind a session token, or NotSignedIn."""
     if not token:
         raise NotSignedIn("Please sign in.")
-    with unit_of_work() as session:
+    with read_only() as session:
         row = session.exec(
             select(UserSession, User)
             .join(User, User.id == UserSession.user_id)
             .where(UserSession.token_hash == _token_hash(token))
         ).first()
-        if row is None:
-            raise NotSignedIn("Please sign in.")
-        user_session, user = row
-        if user_session.expires_at <= utcnow() or not user.is_active:
-            session.delete(user_session)
-            raise_after = NotSignedIn("Your session has ended. Please sign in again.")
-        else:
-            return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
-    raise raise_after
+    if row is None:
+        raise NotSignedIn("Please sign in.")
+    user_session, user = row
+    if user_session.expires_at <= utcnow() or not user.is_active:
+        sign_out(token)
+        raise NotSignedIn("Your session has ended. Please sign in again.")
+    return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
 
 
 def sign_out(token: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Integer, func, literal_column, or_
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from erp_dashboard.db import unit_of_work
+from erp_dashboard.db import read_only
 from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob, User
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.permissions import Actor
@@ -27,6 +28,10 @@ PROJECT_SORTS = {
 }
 QB_JOB_SORTS = {"name": QbJob.full_name, "changed": QbJob.erp_changed_at}
 QB_JOB_LISTS = {JobList.READY_TO_IMPORT, JobList.ARCHIVED}
+SEARCHED_COLUMNS = (Project.name, Project.number, Project.city)
+# The exact expression of PostgreSQL's trigram index (migration 0002).
+SEARCHED_TEXT = literal_column("(project.name || ' ' || project.number || ' ' || project.city)")
+TRIGRAM = 3  # SQLite's trigram index needs at least three characters
 
 
 @dataclass(frozen=True)
@@ -94,38 +99,66 @@ def _checked(query: PageQuery) -> PageQuery:
     return query
 
 
-def _paged(session: Session, stmt, total: int, query: PageQuery, sort_col, id_col):
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, with its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _project_match(session: Session, text: str):
+    """Projects whose name, number or city contains `text`, through the search index."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite" and len(text) >= TRIGRAM:
+        phrase = '"' + text.replace('"', '""') + '"'
+        hits = sql_text("SELECT rowid FROM project_search WHERE project_search MATCH :q")
+        return Project.id.in_(hits.bindparams(q=phrase).columns(rowid=Integer))
+    if dialect == "postgresql":
+        return SEARCHED_TEXT.ilike(_like(text), escape="\\")
+    return or_(*(col.ilike(_like(text), escape="\\") for col in SEARCHED_COLUMNS))
+
+
+def _page_ids(session: Session, where, total: int, query: PageQuery, sort_col, id_col):
+    """The ids on the asked-for page, read from the sort index alone (then joined)."""
     pages = max(1, -(-total // query.page_size))
     page = min(max(1, query.page), pages)
     order = (sort_col.desc(), id_col.desc()) if query.descending else (sort_col, id_col)
-    rows = session.exec(
-        stmt.order_by(*order).offset((page - 1) * query.page_size).limit(query.page_size)
-    ).all()
-    return rows, page, pages
+    ids = (
+        select(id_col)
+        .where(*where)
+        .order_by(*order)
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return ids.scalar_subquery(), order, page, pages
 
 
 def _list_total(session: Session, job_list: str) -> int:
     return session.get(ListCount, job_list).n
 
 
+def _total(session: Session, model, where, job_list: str, searching: bool) -> int:
+    if not searching:
+        return _list_total(session, job_list)
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
 def _project_page(session: Session, query: PageQuery) -> Page:
     creator = aliased(User)
+    text = query.search.strip()
     where = [Project.erp_list == query.job_list]
-    if query.search.strip():
-        like = f"%{query.search.strip()}%"
-        where.append(
-            or_(Project.name.ilike(like), Project.number.ilike(like), Project.city.ilike(like))
-        )
-        total = session.exec(select(func.count()).select_from(Project).where(*where)).one()
-    else:
-        total = _list_total(session, query.job_list)
-    stmt = (
+    if text:
+        where.append(_project_match(session, text))
+    total = _total(session, Project, where, query.job_list, bool(text))
+    ids, order, page, pages = _page_ids(
+        session, where, total, query, PROJECT_SORTS[query.sort], Project.id
+    )
+    rows = session.exec(
         select(Project, creator.name, Customer.full_name, Customer.list_id)
         .join(creator, creator.id == Project.creator_id)
         .outerjoin(Customer, Customer.id == Project.customer_id)
-        .where(*where)
-    )
-    rows, page, pages = _paged(session, stmt, total, query, PROJECT_SORTS[query.sort], Project.id)
+        .where(Project.id.in_(ids))
+        .order_by(*order)
+    ).all()
     return Page(
         rows=[
             JobRow(
@@ -161,14 +194,15 @@ def _project_page(session: Session, query: PageQuery) -> Page:
 
 
 def _qb_job_page(session: Session, query: PageQuery) -> Page:
+    text = query.search.strip()
     where = [QbJob.erp_list == query.job_list]
-    if query.search.strip():
-        where.append(QbJob.full_name.ilike(f"%{query.search.strip()}%"))
-        total = session.exec(select(func.count()).select_from(QbJob).where(*where)).one()
-    else:
-        total = _list_total(session, query.job_list)
-    stmt = select(QbJob).where(*where)
-    rows, page, pages = _paged(session, stmt, total, query, QB_JOB_SORTS[query.sort], QbJob.id)
+    if text:
+        where.append(QbJob.full_name.ilike(_like(text), escape="\\"))
+    total = _total(session, QbJob, where, query.job_list, bool(text))
+    ids, order, page, pages = _page_ids(
+        session, where, total, query, QB_JOB_SORTS[query.sort], QbJob.id
+    )
+    rows = session.exec(select(QbJob).where(QbJob.id.in_(ids)).order_by(*order)).all()
     label = JobList(query.job_list).label
     return Page(
         rows=[
@@ -201,7 +235,7 @@ def _qb_job_page(session: Session, query: PageQuery) -> Page:
 def list_page(actor: Actor, query: PageQuery) -> Page:
     """One page of one Jobs-tab list, sorted, searched and paged in SQL."""
     query = _checked(query)
-    with unit_of_work() as session:
+    with read_only() as session:
         if query.job_list in QB_JOB_LISTS:
             return _qb_job_page(session, query)
         return _project_page(session, query)
@@ -209,7 +243,7 @@ def list_page(actor: Actor, query: PageQuery) -> Page:
 
 def counts(actor: Actor) -> dict[str, int]:
     """Rows in each list."""
-    with unit_of_work() as session:
+    with read_only() as session:
         return {row.erp_list: row.n for row in session.exec(select(ListCount)).all()}
 
 
@@ -227,7 +261,7 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
     """Of the given projects, those no longer waiting for QuickBooks."""
     if not project_ids:
         return []
-    with unit_of_work() as session:
+    with read_only() as session:
         rows = session.exec(
             select(Project).where(
                 Project.id.in_(project_ids[: PAGE_SIZES[-1]]),
@@ -249,15 +283,15 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
 
 def revision() -> int:
     """A number that grows whenever any project or job changes list or state."""
-    with unit_of_work() as session:
+    with read_only() as session:
         return session.exec(select(func.coalesce(func.max(ErpEvent.id), 0))).one()
 
 
 def search_customers(actor: Actor, text: str, limit: int = 8) -> list[tuple[str, str]]:
     """Active customers whose name contains `text`: (ListID, FullName) pairs."""
     text = text.strip()[:SEARCH_LIMIT]
-    with unit_of_work() as session:
+    with read_only() as session:
         stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
         if text:
-            stmt = stmt.where(Customer.full_name.ilike(f"%{text}%"))
+            stmt = stmt.where(Customer.full_name.ilike(_like(text), escape="\\"))
         return [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit))]

@@ -1,0 +1,1 @@
+"""Benchmarks of the Jobs tab at scale (`python -m benchmarks.jobs_tab`)."""

@@ -86,7 +86,8 @@ def _text(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def _checked(query: PageQuery) -> PageQuery:
+def check(query: PageQuery) -> PageQuery:
+    """Refuse a query the lists cannot answer (InvalidInput); returns it unchanged."""
     if query.job_list not in set(JobList):
         raise InvalidInput(f"There is no list called {query.job_list!r}.")
     sorts = QB_JOB_SORTS if query.job_list in QB_JOB_LISTS else PROJECT_SORTS
@@ -234,7 +235,7 @@ def _qb_job_page(session: Session, query: PageQuery) -> Page:
 
 def list_page(actor: Actor, query: PageQuery) -> Page:
     """One page of one Jobs-tab list, sorted, searched and paged in SQL."""
-    query = _checked(query)
+    query = check(query)
     with read_only() as session:
         if query.job_list in QB_JOB_LISTS:
             return _qb_job_page(session, query)

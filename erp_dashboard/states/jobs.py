@@ -37,6 +37,14 @@ def _load(token: str, query: PageQuery, awaiting: list[int]) -> Snapshot:
     )
 
 
+def _whole(value) -> int:
+    """A whole number from the browser, or 0 (which the service then refuses)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _projects(n: int) -> str:
     return f"{n} project" + ("" if n == 1 else "s")
 
@@ -155,30 +163,38 @@ class JobsState(rx.State):
         """Switch filter; the URL follows so links and reloads keep it."""
         return rx.redirect(f"{routes.JOBS}?filter={job_list}")
 
+    async def _requery(self, **changes):
+        """Apply a change of sort, search, page or size if the service accepts it."""
+        query = dataclasses.replace(self._query(), **changes)
+        try:
+            job_lists.check(query)
+        except ServiceError as err:
+            self._say(str(err), ok=False)
+            return
+        self.sort, self.descending, self.search = query.sort, query.descending, query.search
+        self.page, self.page_size = query.page, query.page_size
+        return await self._reload()
+
     @rx.event
     async def sort_by(self, column: str):
         """Sort by `column`; a second click reverses."""
-        self.descending = not self.descending if column == self.sort else False
-        self.sort, self.page = column, 1
-        return await self._reload()
+        descending = not self.descending if column == self.sort else False
+        return await self._requery(sort=column, descending=descending, page=1)
 
     @rx.event
     async def set_search(self, text: str):
         """Search names, numbers and cities."""
-        self.search, self.page = text, 1
-        return await self._reload()
+        return await self._requery(search=str(text), page=1)
 
     @rx.event
     async def go_to_page(self, page: int):
         """Show another page."""
-        self.page = max(1, min(int(page), self.pages))
-        return await self._reload()
+        return await self._requery(page=max(1, min(_whole(page), self.pages)))
 
     @rx.event
     async def set_page_size(self, size: str):
         """Rows per page."""
-        self.page_size, self.page = int(size), 1
-        return await self._reload()
+        return await self._requery(page_size=_whole(size), page=1)
 
     @rx.event(background=True)
     async def watch(self):

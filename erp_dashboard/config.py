@@ -24,7 +24,12 @@ class Settings:
     demo_data: bool
     session_hours: int
     qbd_mode: str
-    export_poll_seconds: float
+    qbwc_username: str
+    qbwc_password: str
+    qbwc_ticket_minutes: int
+    qbwc_batch: int
+    customer_sync_minutes: int
+    simulator_every_seconds: float
 
 
 def load() -> Settings:
@@ -35,5 +40,10 @@ def load() -> Settings:
         demo_data=os.environ.get("ERP_DEMO_DATA", "") == "1",
         session_hours=_int("ERP_SESSION_HOURS", 12),
         qbd_mode=os.environ.get("QBD_MODE", "simulator"),
-        export_poll_seconds=float(os.environ.get("ERP_EXPORT_POLL_SECONDS", "0.5")),
+        qbwc_username=os.environ.get("QBWC_USERNAME", ""),
+        qbwc_password=os.environ.get("QBWC_PASSWORD", ""),
+        qbwc_ticket_minutes=_int("QBWC_TICKET_MINUTES", 30),
+        qbwc_batch=_int("QBWC_BATCH", 200),
+        customer_sync_minutes=_int("ERP_CUSTOMER_SYNC_MINUTES", 15),
+        simulator_every_seconds=float(os.environ.get("ERP_SIMULATOR_SECONDS", "2")),
     )

@@ -162,6 +162,24 @@ class WorkItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     done_at: datetime | None = None
+    ticket_hash: str | None = Field(default=None, max_length=64, index=True)
+    verify_first: bool = False  # an earlier attempt's outcome is unknown: query before adding
+
+
+class QbwcSession(SQLModel, table=True):
+    """One Web Connector session; only the SHA-256 of its ticket is stored."""
+
+    __tablename__ = "qbwc_session"
+    ticket_hash: str = Field(max_length=64, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    closed_at: datetime | None = None
+    stage: str = Field(default="sync", max_length=16)
+    iterator_id: str | None = Field(default=None, max_length=64)
+    sync_finished_at: datetime | None = None
+    exported: int = 0
+    failed: int = 0
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Email(SQLModel, table=True):

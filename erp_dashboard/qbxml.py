@@ -20,6 +20,7 @@ ACTIVE_STATUSES = ("ActiveOnly", "InactiveOnly", "All")
 ON_ERROR = ("continueOnError", "rollbackOnError", "stopOnError")
 ITERATORS = ("Start", "Continue", "Stop")
 REQUEST_ID_MAX = 50
+UNREADABLE_STATUS = -1  # statusCode given to a response whose status cannot be read
 FULL_NAME_MAX = 209
 
 # QuickBooks Desktop field limits, keyed like JobFields attributes.
@@ -385,14 +386,15 @@ def _parse_result(rs: etree._Element) -> QBResult:
         name for name, v in (("statusCode", code_text), ("statusSeverity", severity)) if v is None
     ]
     problem = f"{rs.tag} has no {' or '.join(missing)} attribute" if missing else None
-    code = -1
+    code = UNREADABLE_STATUS
     if code_text is not None and not missing:
         try:
             code = int(code_text)
         except ValueError:
             problem = f'{rs.tag} has a non-numeric statusCode "{code_text}"'
     if problem:
-        code, severity, message = -1, "Error", f"{problem}: {message}" if message else problem
+        code, severity = UNREADABLE_STATUS, "Error"
+        message = f"{problem}: {message}" if message else problem
     remaining = rs.get("iteratorRemainingCount")
     return QBResult(
         request_id=rs.get("requestID", ""),

@@ -11,9 +11,11 @@ from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
 from erp_dashboard.services import auth, job_lists, jobs, projects
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.simulator.quickbooks import add_customer
+from erp_dashboard.services.web_connector import WebConnector
+from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, add_customer
 
 PASSWORD = "correct-horse-battery"
+QBWC_USER, QBWC_PASSWORD = "qbwc-test", "qbwc-test-password"  # the db fixture sets these
 
 
 def actor(user) -> Actor:
@@ -85,3 +87,24 @@ class World:
     def customer_id(self, name: str) -> int:
         with unit_of_work() as s:
             return s.exec(select(Customer.id).where(Customer.full_name == name)).one()
+
+
+def drain(wc=None, quickbooks=None) -> list[int]:
+    """One Web Connector session against the simulated QuickBooks, called in-process.
+
+    Returns each receiveResponseXML result.
+    """
+    wc = wc or WebConnector()
+    quickbooks = quickbooks or QuickBooksSimulator()
+    ticket, status = wc.authenticate(QBWC_USER, QBWC_PASSWORD)[:2]
+    results: list[int] = []
+    if status in ("none", "nvu"):
+        return results
+    while request := wc.send_request_xml(ticket, "", "", "US", 13, 0):
+        with unit_of_work() as s:
+            response = quickbooks.handle(s, request)
+        results.append(wc.receive_response_xml(ticket, response, "", ""))
+        if results[-1] < 0 or results[-1] >= 100:
+            break
+    wc.close_connection(ticket)
+    return results

@@ -10,9 +10,21 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
+from tests.builders import QBWC_PASSWORD, QBWC_USER
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+
+
+@pytest.fixture(scope="session")
+def schema():
+    """Intuit's qbXML 13.0 schema from ../shared/spec (absent only outside CI)."""
+    from lxml import etree
+
+    if not SPEC.is_dir() and not IN_CI:
+        pytest.skip(f"{SPEC} is absent")
+    return etree.XMLSchema(etree.parse(str(SPEC / "qbxml" / "qbxmlops130.xsd")))
 
 
 def _pg_available() -> bool:
@@ -92,6 +104,8 @@ def db(request, monkeypatch) -> str:
     """An empty, migrated database of each kind; REFLEX_DB_URL points at it."""
     url = request.getfixturevalue(f"{'sqlite' if request.param == 'sqlite' else 'pg'}_url")
     monkeypatch.setenv("REFLEX_DB_URL", url)
+    monkeypatch.setenv("QBWC_USERNAME", QBWC_USER)
+    monkeypatch.setenv("QBWC_PASSWORD", QBWC_PASSWORD)
     _empty_tables(url)
     return url
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Email, ErpEvent, Project, WorkItem
-from erp_dashboard.services import export_queue, job_lists, jobs, simulated_connector
+from erp_dashboard.services import job_lists, jobs
 from erp_dashboard.services.errors import (
     ConcurrentChange,
     InvalidInput,
@@ -19,6 +19,7 @@ from erp_dashboard.services.errors import (
 )
 from erp_dashboard.services.state_machine import TRANSITIONS, move
 from erp_dashboard.simulator.quickbooks import add_customer
+from tests.builders import drain
 
 
 def state(world, project_id) -> str:
@@ -40,7 +41,7 @@ def test_accept_and_export_syncs_with_quickbooks_identity(world):
     assert state(world, pid) == "exporting"
     assert world.counts()["ready_to_export"] == 3  # still shown there, as Exporting…
 
-    assert simulated_connector.drain_all() == 1
+    assert drain() == [1, 100]  # customer sync, then the export
     project = world.project(pid)
     assert project.erp_state == "synced"
     assert project.qb_full_name == "Acme Builders:Project 1"
@@ -58,7 +59,7 @@ def test_quickbooks_refusal_moves_to_failed_with_code_and_message(world):
     with unit_of_work() as s:
         add_customer(s, "Project 1", parent_full_name="Acme Builders")
     jobs.export_projects(world.approver, [world.choice(pid)])
-    simulated_connector.drain_all()
+    drain()
     project = world.project(pid)
     assert project.erp_state == "failed_to_export"
     assert project.qb_error_code == 3100
@@ -72,10 +73,10 @@ def test_retry_under_another_customer_then_syncs(world):
     with unit_of_work() as s:
         add_customer(s, "Project 1", parent_full_name="Acme Builders")
     jobs.export_projects(world.approver, [world.choice(pid)])
-    simulated_connector.drain_all()
+    drain()
     [outcome] = jobs.export_projects(world.approver, [world.choice(pid, "Bayside Properties")])
     assert outcome.ok
-    simulated_connector.drain_all()
+    drain()
     project = world.project(pid)
     assert (project.erp_state, project.qb_full_name) == ("synced", "Bayside Properties:Project 1")
     assert project.qb_error_code is None
@@ -101,7 +102,7 @@ def test_reject_from_failed_to_export(world):
     with unit_of_work() as s:
         add_customer(s, "Project 1", parent_full_name="Acme Builders")
     jobs.export_projects(world.approver, [world.choice(pid)])
-    simulated_connector.drain_all()
+    drain()
     jobs.reject(world.approver, pid, world.project(pid).erp_version, "")
     assert state(world, pid) == "rejected"
     assert world.counts()["failed_to_export"] == 0
@@ -230,7 +231,7 @@ def test_two_approvers_at_once_exactly_one_wins(world):
 def test_invalid_transition_names_project_state_and_options(world):
     pid = world.projects[0]
     jobs.export_projects(world.approver, [world.choice(pid)])
-    simulated_connector.drain_all()
+    drain()
     with pytest.raises(InvalidTransition) as err:
         jobs.reject(world.approver, pid, world.project(pid).erp_version, "")
     assert "Project 1" in str(err.value) and "Synced" in str(err.value)
@@ -243,23 +244,6 @@ def test_only_quickbooks_can_record_an_export_result(world):
     with unit_of_work() as s, pytest.raises(PermissionDenied):
         move(s, world.project(pid), "export_succeeded", world.approver)
     assert TRANSITIONS["export_succeeded"].role is None
-
-
-def test_response_for_unknown_or_finished_item_is_ignored(world):
-    pid = world.projects[0]
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    with unit_of_work() as s:
-        batch = export_queue.claim_batch(s, 10)
-    from erp_dashboard import qbxml
-    from erp_dashboard.simulator.quickbooks import QuickBooksSimulator
-
-    with unit_of_work() as s:
-        response = QuickBooksSimulator().handle(s, qbxml.customer_add_rqs(batch))
-    with unit_of_work() as s:
-        assert export_queue.apply_response(s, response) == 1
-    with unit_of_work() as s:
-        assert export_queue.apply_response(s, response) == 0  # delivered twice: applied once
-    assert [e[0] for e in events(pid)].count("export_succeeded") == 1
 
 
 def test_name_quickbooks_cannot_store_is_refused_before_export(world):
@@ -275,7 +259,7 @@ def test_counts_stay_equal_to_the_rows(world):
     a, b, _ = world.projects
     jobs.export_projects(world.approver, [world.choice(a)])
     jobs.reject(world.approver, b, world.project(b).erp_version, "")
-    simulated_connector.drain_all()
+    drain()
     counts = world.counts()
     for job_list, n in counts.items():
         page = job_lists.list_page(
@@ -321,7 +305,7 @@ def test_finished_exports_report_synced_and_failed_only(world):
         add_customer(s, "Project 2", parent_full_name="Acme Builders")
     jobs.export_projects(world.approver, [world.choice(a), world.choice(b), world.choice(c)])
     assert job_lists.finished_exports(world.approver, [a, b, c]) == []
-    simulated_connector.drain_all()
+    drain()
     done = {f.project_id: f for f in job_lists.finished_exports(world.approver, [a, b])}
     assert done[a].synced and done[a].detail == "Acme Builders:Project 1"
     assert not done[b].synced and done[b].detail.endswith("(QuickBooks status 3100)")
@@ -359,3 +343,11 @@ def test_search_follows_renames(world):
         return job_lists.list_page(world.viewer, job_lists.PageQuery(search=text)).total
 
     assert (found("Old Name"), found("New Name")) == (0, 1)
+
+
+def test_search_counts_matches_up_to_the_limit(world, monkeypatch):
+    monkeypatch.setattr(job_lists, "MATCH_COUNT_LIMIT", 2)
+    page = job_lists.list_page(world.viewer, job_lists.PageQuery(search="Project", page_size=10))
+    assert (page.total, page.total_text, len(page.rows)) == (3, "2+", 3)
+    page = job_lists.list_page(world.viewer, job_lists.PageQuery(search="Project 1"))
+    assert (page.total, page.total_text) == (1, "1")

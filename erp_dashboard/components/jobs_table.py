@@ -155,7 +155,7 @@ def pager() -> rx.Component:
             " of ",
             JobsState.pages,
             " · ",
-            JobsState.total,
+            JobsState.total_text,
             " rows",
             size="2",
             id="page-info",

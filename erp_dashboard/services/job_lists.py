@@ -32,6 +32,7 @@ SEARCHED_COLUMNS = (Project.name, Project.number, Project.city)
 # The exact expression of PostgreSQL's trigram index (migration 0002).
 SEARCHED_TEXT = literal_column("(project.name || ' ' || project.number || ' ' || project.city)")
 TRIGRAM = 3  # SQLite's trigram index needs at least three characters
+MATCH_COUNT_LIMIT = 1000  # search matches are counted up to here ("1000+")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class Page:
     total: int
     page: int
     pages: int
+
+    @property
+    def total_text(self) -> str:
+        """The row count as shown: search matches beyond the counting limit are "1000+"."""
+        return f"{MATCH_COUNT_LIMIT}+" if self.total > MATCH_COUNT_LIMIT else str(self.total)
 
 
 def _text(value: date | datetime | None) -> str:
@@ -138,9 +144,11 @@ def _list_total(session: Session, job_list: str) -> int:
 
 
 def _total(session: Session, model, where, job_list: str, searching: bool) -> int:
+    """Rows in the list, or search matches counted up to MATCH_COUNT_LIMIT + 1."""
     if not searching:
         return _list_total(session, job_list)
-    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+    matches = select(model.id).where(*where).limit(MATCH_COUNT_LIMIT + 1).subquery()
+    return session.exec(select(func.count()).select_from(matches)).one()
 
 
 def _project_page(session: Session, query: PageQuery) -> Page:

@@ -68,6 +68,7 @@ class JobsState(rx.State):
     page_size: int = 25
     rows: list[JobRow] = []
     total: int = 0
+    total_text: str = "0"
     pages: int = 1
     counts: dict[str, int] = {}
     load_error: str = ""
@@ -114,6 +115,7 @@ class JobsState(rx.State):
         page = snap.page
         self._revision = snap.revision
         self.rows, self.total, self.page, self.pages = page.rows, page.total, page.page, page.pages
+        self.total_text = page.total_text
         self.counts = snap.counts
         for key in stale:
             self._undecide(key)

@@ -5,6 +5,9 @@ PORT   ?= 3000
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
+# The simulated Web Connector signs in with these; a fresh password per `make run`.
+export QBWC_USERNAME ?= qbwc
+export QBWC_PASSWORD ?= $(shell python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
 
 .PHONY: run test lint bench chromium
 

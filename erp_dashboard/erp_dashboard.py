@@ -1,18 +1,20 @@
-"""The Reflex app: pages, their on-load checks, and the background export loop."""
+"""The Reflex app: pages, the Web Connector's SOAP endpoint, the simulated Web Connector."""
 
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.background import export_loop
+from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
+from erp_dashboard.qbwc.soap import soap_app
+from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
 prepare_database()
 
-app = rx.App()
+app = rx.App(api_transformer=soap_app(WebConnector()))
 app.add_page(
     login_page,
     route=routes.LOGIN,
@@ -26,4 +28,4 @@ app.add_page(
     on_load=[SessionState.require_session, JobsState.open_page],
 )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
-app.register_lifespan_task(export_loop)
+app.register_lifespan_task(simulated_web_connector)

@@ -64,11 +64,32 @@ READY_TO_UPDATE: list[Column] = [
     ("QuickBooks job", "", _text("qb_full_name")),
     ("Status", "", lambda row: rx.badge(row.state_label, variant="soft")),
 ]
+
+
+def _job_button(row: JobRow, label: str, action: str) -> rx.Component:
+    return rx.button(
+        label,
+        size="1",
+        variant="outline",
+        on_click=JobsState.act_on_job(row.id, action),
+        id=f"{action}-{row.id}",
+    )
+
+
+def _job_actions(row: JobRow) -> rx.Component:
+    return rx.cond(
+        JobsState.job_list == "archived",
+        _job_button(row, "Unarchive", "unarchive"),
+        rx.hstack(_job_button(row, "Import", "import"), _job_button(row, "Archive", "archive")),
+    )
+
+
 QB_JOBS: list[Column] = [
     ("QuickBooks job", "name", _text("qb_full_name")),
     ("Customer", "", _text("customer")),
     ("City", "", _text("address")),
     ("List", "changed", lambda row: rx.badge(row.state_label, variant="soft")),
+    ("Actions", "", _approver_only(_job_actions)),
 ]
 
 

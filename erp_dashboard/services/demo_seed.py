@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbJob, User
-from erp_dashboard.services import auth, jobs, projects, simulated_connector
+from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.job_lists import PageQuery, list_page
 from erp_dashboard.services.permissions import Actor, Role
 from erp_dashboard.services.state_machine import bump_count
@@ -144,22 +144,18 @@ def seed() -> None:
 
 
 def _decide(approver: Actor, ids: list[int], customers: dict[str, Customer]) -> None:
-    """Move some sent projects on: exported (some refused by QuickBooks) or rejected."""
+    """Accept some sent projects (the Web Connector exports them once the app runs; two
+    QuickBooks refuses: it has those names under their customers already) and reject two."""
     rows = {row.id: row for row in list_page(approver, PageQuery(page_size=100)).rows}
 
     def choice(project_id: int, customer: str) -> jobs.ExportChoice:
         return jobs.ExportChoice(project_id, rows[project_id].version, customers[customer].list_id)
 
-    exported = [choice(ids[i], CUSTOMERS[i % 12]) for i in range(12, 19)]
-    # Two that QuickBooks refuses: the name is already a job under that customer.
-    exported.append(choice(ids[19], "Ironwood Retail"))
-    exported.append(choice(ids[20], "Lakeshore Church"))
-    jobs.export_projects(approver, exported[:-2])
-    simulated_connector.drain_all()
     with unit_of_work() as session:
         add_customer(session, PROJECT_NAMES[19], parent_full_name="Ironwood Retail")
         add_customer(session, PROJECT_NAMES[20], parent_full_name="Lakeshore Church")
-    jobs.export_projects(approver, exported[-2:])
-    simulated_connector.drain_all()
+    exported = [choice(ids[i], CUSTOMERS[i % 12]) for i in range(12, 19)]
+    exported += [choice(ids[19], "Ironwood Retail"), choice(ids[20], "Lakeshore Church")]
+    jobs.export_projects(approver, exported)
     for i, comment in ((21, "Wrong project number: use the contract number."), (22, "")):
         jobs.reject(approver, ids[i], rows[ids[i]].version, comment)

@@ -103,7 +103,8 @@ def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: s
     unlinked = session.exec(select(QbJob).where(QbJob.list_id == job.list_id)).first()
     if unlinked is not None:  # a customer sync saw the job before we learned it is ours
         bump_count(session, unlinked.erp_list, -1)
-        session.delete(unlinked)
+        unlinked.erp_list, unlinked.erp_version = "", unlinked.erp_version + 1
+        session.add(unlinked)
     move(
         session,
         session.get(Project, item.project_id),

@@ -107,6 +107,13 @@ TRANSITIONS: dict[str, Transition] = {
         _t("update_succeeded", {S.UPDATING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks update"),
         _t("update_failed", {S.UPDATING}, S.READY_TO_UPDATE, QUICKBOOKS, "record a failed update"),
         _t("reject_update", {S.READY_TO_UPDATE}, S.SYNCED, Role.APPROVER, "reject the update"),
+        _t(
+            "link",
+            {S.NOT_SENT, S.READY_TO_EXPORT, S.REJECTED},
+            S.SYNCED,
+            Role.APPROVER,
+            "link to a QuickBooks job",
+        ),
     )
 }
 

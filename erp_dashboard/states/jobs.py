@@ -8,7 +8,7 @@ import dataclasses
 import reflex as rx
 
 from erp_dashboard import live, routes
-from erp_dashboard.services import auth, job_lists, jobs
+from erp_dashboard.services import auth, imports, job_lists, jobs
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
@@ -346,6 +346,25 @@ class JobsState(rx.State):
             return
         self._undecide(row_id)
         self._say(message, ok=True)
+        await self._reload()
+
+    @rx.event
+    async def act_on_job(self, row_id: int, action: str):
+        """Import, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
+        row = next((r for r in self.rows if r.id == row_id), None)
+        calls = {
+            "import": lambda actor: imports.import_job(actor, row.id, row.version),
+            "archive": lambda actor: imports.set_archived(actor, row.id, row.version, True),
+            "unarchive": lambda actor: imports.set_archived(actor, row.id, row.version, False),
+        }
+        if row is None or action not in calls:
+            self._say("That job is no longer on this page.", ok=False)
+            return
+        try:
+            actor = await current_actor(self)
+            self._say(await asyncio.to_thread(calls[action], actor), ok=True)
+        except ServiceError as err:
+            self._say(str(err), ok=False)
         await self._reload()
 
     def _say(self, text: str, *, ok: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,6 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from erp_dashboard.db import engine_for
+from erp_dashboard.services import export_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -43,7 +48,9 @@ def running_app(env: dict[str, str], log_path: Path):
             "REFLEX_USE_NPM": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "ERP_DEMO_DATA": "1",
-            "ERP_EXPORT_POLL_SECONDS": "0.3",
+            "ERP_SIMULATOR_SECONDS": "0.5",
+            "QBWC_USERNAME": "qbwc-e2e",
+            "QBWC_PASSWORD": secrets.token_urlsafe(16),
         }
         | env
     )
@@ -69,6 +76,7 @@ def running_app(env: dict[str, str], log_path: Path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, proc, log_path)
+        _wait_for_exports(env["REFLEX_DB_URL"], proc, log_path)
         yield base, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -92,6 +100,19 @@ def _wait_until_up(base: str, proc: subprocess.Popen, log_path: Path) -> None:
             pass
         time.sleep(1)
     raise RuntimeError(f"app did not come up:\n{log_path.read_text()[-4000:]}")
+
+
+def _wait_for_exports(db_url: str, proc: subprocess.Popen, log_path: Path) -> None:
+    """Until the simulated Web Connector has exported what the demo data queued."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with Session(engine_for(db_url)) as s:
+            if export_queue.count(s, "queued") + export_queue.count(s, "sent") == 0:
+                return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise RuntimeError(f"demo exports did not finish:\n{log_path.read_text()[-4000:]}")
 
 
 def hydrated(page: Page) -> None:

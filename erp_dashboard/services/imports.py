@@ -1,0 +1,115 @@
+"""QuickBooks jobs no project is linked to: import, link, archive, unarchive."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, utcnow
+from erp_dashboard.services.errors import (
+    ConcurrentChange,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from erp_dashboard.services.permissions import Actor, Role, require_role
+from erp_dashboard.services.state_machine import JobList, bump_count, move
+
+
+def _job(session: Session, job_id: int, version: int, wanted: JobList) -> QbJob:
+    job = session.get(QbJob, job_id)
+    if job is None:
+        raise NotFound(f"QuickBooks job {job_id} is no longer listed.")
+    if job.erp_version != version:
+        raise ConcurrentChange(f"“{job.full_name}” was changed by someone else. Review it again.")
+    if job.erp_list != wanted:
+        raise InvalidTransition(
+            f"“{job.full_name}” is in {JobList(job.erp_list).label}, not {wanted.label}."
+        )
+    return job
+
+
+def _claim(session: Session, job: QbJob, to_list: str, actor: Actor, action: str) -> None:
+    """Compare-and-set the job's list; count and audit the move."""
+    won = session.execute(
+        update(QbJob)
+        .where(QbJob.id == job.id, QbJob.erp_version == job.erp_version)
+        .values(erp_list=to_list, erp_version=job.erp_version + 1, erp_changed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise ConcurrentChange(f"“{job.full_name}” was changed by someone else. Review it again.")
+    bump_count(session, job.erp_list, -1)
+    bump_count(session, to_list, +1)
+    session.add(
+        ErpEvent(
+            qb_job_id=job.id,
+            actor_id=actor.id,
+            action=action,
+            from_state=job.erp_list,
+            to_state=to_list or "linked",
+        )
+    )
+
+
+def set_archived(actor: Actor, job_id: int, version: int, archived: bool) -> str:
+    """Archive a job (set aside from import) or return it to Ready To Import."""
+    require_role(actor, Role.APPROVER, "archive QuickBooks jobs")
+    source, target = (
+        (JobList.READY_TO_IMPORT, JobList.ARCHIVED)
+        if archived
+        else (JobList.ARCHIVED, JobList.READY_TO_IMPORT)
+    )
+    with unit_of_work() as session:
+        job = _job(session, job_id, version, source)
+        _claim(session, job, target, actor, "archive" if archived else "unarchive")
+        return f"“{job.full_name}” moved to {target.label}."
+
+
+def _link(session: Session, job: QbJob, project: Project, actor: Actor) -> None:
+    customer = session.exec(
+        select(Customer).where(Customer.full_name == job.customer_full_name)
+    ).first()
+    _claim(session, job, "", actor, "link")  # the job leaves the lists; its audit trail stays
+    move(
+        session,
+        project,
+        "link",
+        actor,
+        comment=job.full_name,
+        erp_decided_by_id=actor.id,
+        customer_id=customer.id if customer else None,
+        qb_list_id=job.list_id,
+        qb_full_name=job.full_name,
+        synced_at=utcnow(),
+    )
+
+
+def import_job(actor: Actor, job_id: int, version: int) -> str:
+    """Create a project from a QuickBooks job and link the two."""
+    require_role(actor, Role.APPROVER, "import QuickBooks jobs")
+    with unit_of_work() as session:
+        job = _job(session, job_id, version, JobList.READY_TO_IMPORT)
+        name = job.full_name.rsplit(":", 1)[-1]
+        project = Project(
+            name=name[:41], number=f"QB-{job.list_id}"[:30], city=job.city, creator_id=actor.id
+        )
+        session.add(project)
+        session.flush()
+        _link(session, job, project, actor)
+        return f"“{job.full_name}” was imported as project “{project.name}”."
+
+
+def link_job(actor: Actor, job_id: int, version: int, project_id: int) -> str:
+    """Link a QuickBooks job to an existing project that has no job yet."""
+    require_role(actor, Role.APPROVER, "link QuickBooks jobs")
+    with unit_of_work() as session:
+        job = _job(session, job_id, version, JobList.READY_TO_IMPORT)
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"Project {project_id} does not exist.")
+        if project.qb_list_id:
+            raise InvalidInput(f"“{project.name}” is already linked to a QuickBooks job.")
+        _link(session, job, project, actor)
+        return f"“{job.full_name}” is now linked to project “{project.name}”."

@@ -1,0 +1,269 @@
+"""A simulated QuickBooks Web Connector: it calls an AppURL the way QBWC does.
+
+Like the real (.NET) client it speaks raw SOAP 1.1 over HTTP, in QBWC's call
+order: serverVersion → clientVersion → authenticate → (sendRequestXML ↔
+receiveResponseXML)* → closeConnection, with getLastError after a negative
+receiveResponseXML. Each qbXML request is answered by QuickBooksSimulator in
+its own transaction, since the simulated company file lives in the app
+database. Run it beside the app::
+
+    QBWC_USERNAME=… QBWC_PASSWORD=… python -m erp_dashboard.simulator.web_connector \\
+        --url http://127.0.0.1:3000/qbwc --every 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.qbwc.soap import CONTENT_TYPE, SOAP_ENV, SoapFault, body_payload, envelope
+from erp_dashboard.qbwc.wsdl import NAMESPACE, OPERATIONS, Operation
+from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, SimulatorParseError
+
+CLIENT_VERSION = "2.3.0.215"
+COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Simulated.QBW"
+QBXML_COUNTRY, QBXML_MAJOR, QBXML_MINOR = "US", 13, 0
+PARSE_ERROR_HRESULT = "0x80040400"
+PARSE_ERROR_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
+NOOP_PAUSE_SECONDS = 5.0  # QBWC waits this long before asking again after "NoOp"
+MAX_EXCHANGES = 10_000  # a session that never ends is a service bug; stop it
+HTTP_TIMEOUT_SECONDS = 120.0
+# The HostQuery/CompanyQuery/PreferencesQuery answers QBWC sends on the first sendRequestXML.
+HCP_RESPONSE = (
+    '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>'
+    '<HostQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK"><HostRet>'
+    "<ProductName>QuickBooks Desktop Simulator</ProductName><MajorVersion>33</MajorVersion>"
+    "<MinorVersion>0</MinorVersion><Country>US</Country>"
+    "<SupportedQBXMLVersion>13.0</SupportedQBXMLVersion><IsAutomaticLogin>false</IsAutomaticLogin>"
+    "<QBFileMode>SingleUser</QBFileMode></HostRet></HostQueryRs>"
+    '<CompanyQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+    "<CompanyRet><IsSampleCompany>false</IsSampleCompany>"
+    "<CompanyName>Simulated Company</CompanyName></CompanyRet></CompanyQueryRs>"
+    '<PreferencesQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+    "<PreferencesRet/></PreferencesQueryRs>"
+    "</QBXMLMsgsRs></QBXML>"
+)
+_AUTH_REFUSALS = ("none", "nvu", "busy")
+_AUTH_ERRORS = {
+    "nvu": "authenticate: not a valid user (nvu)",
+    "busy": "authenticate: the service is busy (busy)",
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SessionReport:
+    """What one Web Connector session did."""
+
+    round_trips: int = 0  # HTTP requests that got an HTTP response
+    requests_sent: int = 0  # qbXML requests handed to QuickBooks
+    last_percent: int | None = None
+    close_message: str = ""
+    auth_status: str = ""  # "ok", "none", "nvu", "busy"; "" if never authenticated
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One log line."""
+        errors = "; ".join(self.errors) or "none"
+        return (
+            f"auth={self.auth_status or '-'} requests={self.requests_sent} "
+            f"round_trips={self.round_trips} percent={self.last_percent} "
+            f"close={self.close_message!r} errors={errors}"
+        )
+
+
+class _Aborted(Exception):
+    """The session cannot go on: the server is unreachable, faulted or answered nonsense."""
+
+
+def run_session(
+    app_url: str,
+    username: str,
+    password: str,
+    *,
+    client: httpx.Client | None = None,
+    simulator: QuickBooksSimulator | None = None,
+) -> SessionReport:
+    """Run one Web Connector session against ``app_url`` and report what happened.
+
+    Transport errors, SOAP faults and malformed answers end the session and
+    are recorded in ``errors`` (never raised); errors of the simulator or the
+    database propagate. closeConnection follows any authenticate that returned
+    a ticket, "none" and "nvu" included. ``client`` and ``simulator`` default
+    to new ones; pass a simulator to keep its query iterators across sessions.
+    """
+    report = SessionReport()
+    owns_client = client is None
+    http = client or httpx.Client(timeout=HTTP_TIMEOUT_SECONDS)
+    try:
+        _Session(http, app_url, report, simulator or QuickBooksSimulator()).run(username, password)
+    except _Aborted as exc:
+        report.errors.append(str(exc))
+    finally:
+        if owns_client:
+            http.close()
+    return report
+
+
+class _Session:
+    """One session's calls, in QBWC's order."""
+
+    def __init__(
+        self, http: httpx.Client, url: str, report: SessionReport, simulator: QuickBooksSimulator
+    ) -> None:
+        self.http = http
+        self.url = url
+        self.report = report
+        self.simulator = simulator
+
+    def run(self, username: str, password: str) -> None:
+        log.debug("server version %r", self.call("serverVersion"))
+        verdict = self.call("clientVersion", strVersion=CLIENT_VERSION)
+        if verdict.startswith("W:"):
+            log.warning("clientVersion warns: %s", verdict[2:])
+        elif verdict.startswith(("E:", "O:")):
+            raise _Aborted(f"clientVersion refused this client: {verdict}")
+        answer = self.call("authenticate", strUserName=username, strPassword=password)
+        ticket, status = [*answer, "", ""][:2]
+        self.report.auth_status = status if status in _AUTH_REFUSALS else "ok"
+        if status in _AUTH_ERRORS:
+            self.report.errors.append(_AUTH_ERRORS[status])
+        elif status != "none":
+            if not ticket:
+                raise _Aborted("authenticate returned no ticket")
+            self.exchange(ticket, status or COMPANY_FILE)
+        if ticket:
+            self.report.close_message = self.call("closeConnection", ticket=ticket)
+
+    def exchange(self, ticket: str, company_file: str) -> None:
+        """sendRequestXML ↔ receiveResponseXML until the service is done or fails."""
+        hcp_response = HCP_RESPONSE
+        for _ in range(MAX_EXCHANGES):
+            request = self.call(
+                "sendRequestXML",
+                ticket=ticket,
+                strHCPResponse=hcp_response,
+                strCompanyFileName=company_file,
+                qbXMLCountry=QBXML_COUNTRY,
+                qbXMLMajorVers=QBXML_MAJOR,
+                qbXMLMinorVers=QBXML_MINOR,
+            )
+            hcp_response = ""
+            if not request:
+                return
+            if request == "NoOp":
+                time.sleep(NOOP_PAUSE_SECONDS)
+                continue
+            self.report.requests_sent += 1
+            response, hresult, message = self.ask_quickbooks(request)
+            percent = self.call(
+                "receiveResponseXML",
+                ticket=ticket,
+                response=response,
+                hresult=hresult,
+                message=message,
+            )
+            self.report.last_percent = percent
+            if percent < 0:
+                error = self.call("getLastError", ticket=ticket)
+                self.report.errors.append(error or f"receiveResponseXML returned {percent}")
+                return
+            if percent >= 100:
+                return
+        self.report.errors.append(f"stopped after {MAX_EXCHANGES} sendRequestXML calls")
+
+    def ask_quickbooks(self, request: str) -> tuple[str, str, str]:
+        """(response, hresult, message) as QBWC passes them to receiveResponseXML."""
+        try:
+            with unit_of_work() as session:
+                return self.simulator.handle(session, request), "", ""
+        except SimulatorParseError as exc:
+            log.info("QuickBooks could not parse the request: %s", exc)
+            return "", PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE
+
+    def call(self, name: str, **values: str | int) -> Any:
+        """Call operation ``name``; its result as str, int or list[str] (by the contract)."""
+        op = OPERATIONS[name]
+        call = etree.Element(f"{{{NAMESPACE}}}{name}", nsmap={None: NAMESPACE})
+        for param in op.params:
+            if param.name in values:
+                element = etree.SubElement(call, f"{{{NAMESPACE}}}{param.name}")
+                element.text = str(values[param.name])
+        headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": f'"{op.soap_action}"'}
+        try:
+            reply = self.http.post(self.url, content=envelope(call), headers=headers)
+        except httpx.HTTPError as exc:
+            raise _Aborted(f"{name}: cannot reach {self.url}: {exc}") from exc
+        self.report.round_trips += 1
+        return _result(op, reply)
+
+
+def _result(op: Operation, reply: httpx.Response) -> Any:
+    """The ``{op}Result`` of a reply, typed as the contract declares; _Aborted otherwise."""
+    try:
+        payload = body_payload(reply.content)
+    except SoapFault as exc:
+        raise _Aborted(f"{op.name}: HTTP {reply.status_code}, {exc.message}") from exc
+    if payload.tag == f"{{{SOAP_ENV}}}Fault":
+        code, text = payload.findtext("faultcode"), payload.findtext("faultstring")
+        raise _Aborted(f"{op.name}: SOAP fault {code}: {text}")
+    if payload.tag != f"{{{NAMESPACE}}}{op.name}Response" or reply.status_code != 200:
+        raise _Aborted(f"{op.name}: HTTP {reply.status_code}, answer <{payload.tag}>")
+    result = payload.find(f"{{{NAMESPACE}}}{op.name}Result")
+    if op.result == "ArrayOfString":
+        return [] if result is None else [item.text or "" for item in result]
+    text = "" if result is None else (result.text or "")
+    if op.result == "string":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise _Aborted(f"{op.name}: {text[:40]!r} is not an int") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run sessions every ``--every`` seconds (or ``--once``) until SIGTERM or Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--url", required=True, help="the AppURL, e.g. http://127.0.0.1:3000/qbwc")
+    parser.add_argument("--every", type=float, default=60.0, help="seconds between sessions")
+    parser.add_argument("--once", action="store_true", help="run one session and exit")
+    args = parser.parse_args(argv)
+    username, password = os.environ.get("QBWC_USERNAME"), os.environ.get("QBWC_PASSWORD")
+    if not username or password is None:
+        parser.error("set QBWC_USERNAME and QBWC_PASSWORD")
+    if args.every <= 0:
+        parser.error("--every must be positive")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
+    simulator = QuickBooksSimulator()
+    try:
+        while True:
+            try:
+                report = run_session(args.url, username, password, simulator=simulator)
+            except Exception as exc:
+                log.exception("Web Connector session crashed")
+                report = SessionReport(errors=[f"crashed: {type(exc).__name__}: {exc}"])
+            log.info("Web Connector session: %s", report.summary())
+            if args.once:
+                return 1 if report.errors else 0
+            time.sleep(args.every)
+    except KeyboardInterrupt:
+        log.info("Web Connector simulator stopped")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ from erp_dashboard import routes
 from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
+from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
@@ -14,7 +15,7 @@ from erp_dashboard.states.session import SessionState
 
 prepare_database()
 
-app = rx.App(api_transformer=soap_app(WebConnector()))
+app = rx.App(api_transformer=[soap_app(WebConnector()), download_app()])
 app.add_page(
     login_page,
     route=routes.LOGIN,

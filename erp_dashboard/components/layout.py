@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard import routes
+from erp_dashboard.qbwc.download import PATH as QWC_PATH
 from erp_dashboard.states.session import SessionState
 
 
@@ -29,6 +30,16 @@ def navbar() -> rx.Component:
             rx.hstack(
                 rx.text(SessionState.user_name, weight="medium", id="user-name"),
                 rx.badge(SessionState.role_label, id="user-role"),
+                rx.cond(
+                    SessionState.can_approve,
+                    rx.button(
+                        rx.icon("download", size=14),
+                        "Web Connector file",
+                        variant="ghost",
+                        on_click=rx.download(url=QWC_PATH, filename="erp-integrations.qwc"),
+                        id="qwc-download",
+                    ),
+                ),
                 rx.button("Log out", variant="soft", on_click=SessionState.sign_out, id="logout"),
                 align="center",
                 spacing="3",

@@ -194,3 +194,32 @@ def test_second_approver_is_told_when_someone_else_acted_first(app, new_page):
     )
     expect(row(second, "Oakmont Library")).to_have_count(0)
     expect(second.locator("#export")).to_be_disabled()
+
+
+def test_import_and_archive_quickbooks_jobs(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    synced = int(count(page, "synced").inner_text())
+    page.locator("#filter-ready_to_import").click()
+    page.wait_for_url("**/jobs?filter=ready_to_import")
+    row(page, "Science Annex").get_by_role("button", name="Import").click()
+    expect(row(page, "Science Annex")).to_have_count(0)
+    expect(count(page, "synced")).to_have_text(str(synced + 1))
+    row(page, "Lobby Refresh").get_by_role("button", name="Archive").click()
+    expect(row(page, "Lobby Refresh")).to_have_count(0)
+    page.locator("#filter-archived").click()
+    expect(row(page, "Lobby Refresh")).to_be_visible()
+    page.locator("#filter-synced").click()
+    expect(row(page, "Science Annex")).to_contain_text("Oakmont University:Science Annex")
+
+
+def test_approver_downloads_the_web_connector_file(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    with page.expect_download() as download:
+        page.locator("#qwc-download").click()
+    text = download.value.path().read_text()
+    assert f"<AppURL>{app['base']}/qbwc</AppURL>" in text
+    viewer = new_page()
+    sign_in(viewer, app["base"], "manager@example.com")
+    expect(viewer.locator("#qwc-download")).to_have_count(0)

@@ -102,6 +102,8 @@ class Project(SQLModel, table=True):
     qb_error_code: int | None = None
     qb_error_message: str | None = Field(default=None, max_length=1000)
     synced_at: datetime | None = None
+    qb_exported: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    erp_changes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class QbJob(SQLModel, table=True):
@@ -193,3 +195,7 @@ class Email(SQLModel, table=True):
     status: str = Field(default="queued", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -164,6 +164,20 @@ def customer_mod_rq(
     ``ParentRef`` is sent only with ``reparent=True`` (moves the job to
     ``job.parent_list_id``).
     """
+    rq = _mod_element(request_id, list_id, edit_sequence, job, reparent=reparent)
+    return _request_document([rq], "continueOnError")
+
+
+def customer_mod_rqs(items: list[tuple[str, str, str, JobFields]]) -> str:
+    """One document with a ``CustomerModRq`` per (requestID, ListID, EditSequence, job)."""
+    if not items:
+        raise ValueError("a batch needs at least one request")
+    return _request_document([_mod_element(*item) for item in items], "continueOnError")
+
+
+def _mod_element(
+    request_id: str, list_id: str, edit_sequence: str, job: JobFields, *, reparent: bool = False
+) -> etree._Element:
     _check_job(job)
     if not list_id or not edit_sequence:
         raise ValueError("CustomerMod needs a ListID and an EditSequence")
@@ -175,7 +189,7 @@ def customer_mod_rq(
     if reparent:
         _text(etree.SubElement(mod, "ParentRef"), "ListID", job.parent_list_id, keep_empty=True)
     _append_job(mod, job, keep_empty=True)
-    return _request_document([rq], "continueOnError")
+    return rq
 
 
 def customer_query_rq(

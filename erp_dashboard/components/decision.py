@@ -128,8 +128,8 @@ def status_cell(row: JobRow) -> rx.Component:
     decision = JobsState.decisions[row.id]
     return rx.vstack(
         rx.cond(
-            row.state == "exporting",
-            rx.hstack(rx.spinner(size="1"), rx.text("Exporting…", size="2"), align="center"),
+            (row.state == "exporting") | (row.state == "updating"),
+            rx.hstack(rx.spinner(size="1"), rx.text(row.state_label, size="2"), align="center"),
             rx.cond(
                 decision == "accept",
                 _customer_picker(row),

@@ -58,11 +58,44 @@ SYNCED: list[Column] = [
     ("QuickBooks job", "", _text("qb_full_name")),
     ("Synced", "changed", _text("synced_at")),
 ]
+
+
+def _changes(row: JobRow) -> rx.Component:
+    return rx.text(row.changes, size="2", white_space="pre-line", class_name="changes")
+
+
+def _update_buttons(row: JobRow) -> rx.Component:
+    return rx.cond(
+        row.state == "updating",
+        rx.fragment(),
+        rx.hstack(
+            rx.button(
+                "Update",
+                size="1",
+                color_scheme="green",
+                variant="outline",
+                on_click=JobsState.approve_update(row.id),
+                id=f"update-{row.id}",
+            ),
+            rx.button(
+                "Reject",
+                size="1",
+                color_scheme="red",
+                variant=rx.cond(JobsState.decisions[row.id] == "reject", "solid", "outline"),
+                on_click=JobsState.decide(row.id, "reject"),
+                id=f"decide-reject-{row.id}",
+            ),
+        ),
+    )
+
+
 READY_TO_UPDATE: list[Column] = [
     PROJECT,
-    ("Customer", "", _text("customer")),
     ("QuickBooks job", "", _text("qb_full_name")),
-    ("Status", "", lambda row: rx.badge(row.state_label, variant="soft")),
+    ("Changes", "", _changes),
+    ("Errors", "", _error),
+    ("Decision", "", _approver_only(_update_buttons)),
+    ("Status", "", status_cell),
 ]
 
 

@@ -6,6 +6,7 @@ batches, sends them and applies what QuickBooks answers, matched by requestID.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -21,13 +22,36 @@ from erp_dashboard.services.state_machine import bump_count, move
 log = logging.getLogger(__name__)
 
 
+EXPORTED_FIELDS = (
+    "name",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "start_date",
+    "projected_end_date",
+    "description",
+)
+STALE_EDIT_SEQUENCE = 3200
+RETRY_SUFFIX = "-r"  # a CustomerMod re-sent once after a stale EditSequence
+
+
 @dataclass(frozen=True)
 class Claimed:
-    """A work item handed to QuickBooks: its requestID, the job's FullName and fields."""
+    """A work item handed to QuickBooks: its requestID, the job's FullName, fields, identity."""
 
     request_id: str
     full_name: str
     job: qbxml.JobFields
+    list_id: str | None
+    edit_sequence: str | None
+
+
+def exported_fields(project: Project) -> dict[str, str]:
+    """The project's fields as QuickBooks holds them once exported (text, for JSON)."""
+    return {
+        f: "" if getattr(project, f) is None else str(getattr(project, f)) for f in EXPORTED_FIELDS
+    }
 
 
 def job_fields(project: Project, parent_list_id: str) -> qbxml.JobFields:
@@ -45,9 +69,15 @@ def job_fields(project: Project, parent_list_id: str) -> qbxml.JobFields:
     )
 
 
-def enqueue_add(session: Session, project: Project) -> WorkItem:
-    """Queue the `CustomerAddRq` that creates `project` as a job."""
-    item = WorkItem(request_id=uuid.uuid4().hex, project_id=project.id, kind="add")
+def enqueue(session: Session, project: Project, kind: str) -> WorkItem:
+    """Queue the `CustomerAddRq` ("add") that creates `project` as a job, or the
+    `CustomerModRq` ("mod") that brings its job up to date."""
+    item = WorkItem(
+        request_id=uuid.uuid4().hex,
+        project_id=project.id,
+        kind=kind,
+        verify_first=kind == "mod" and not project.qb_edit_sequence,  # read it first
+    )
     session.add(item)
     return item
 
@@ -60,10 +90,13 @@ def count(session: Session, status: str, ticket_hash: str | None = None) -> int:
     return session.exec(stmt).one()
 
 
-def claim_batch(session: Session, limit: int, ticket_hash: str, *, verify: bool) -> list[Claimed]:
-    """Mark up to `limit` queued items as sent in session `ticket_hash`.
+def claim_batch(
+    session: Session, limit: int, ticket_hash: str, *, kind: str, verify: bool
+) -> list[Claimed]:
+    """Mark up to `limit` queued items of `kind` as sent in session `ticket_hash`.
 
-    `verify` picks the items whose earlier attempt has an unknown outcome. Each
+    `verify` picks the items to look up first: an "add" whose earlier attempt
+    has an unknown outcome, a "mod" whose EditSequence must be re-read. Each
     claim is a compare-and-set on the item's status, so two senders never hand
     out the same item.
     """
@@ -71,7 +104,7 @@ def claim_batch(session: Session, limit: int, ticket_hash: str, *, verify: bool)
         select(WorkItem, Project, Customer)
         .join(Project, Project.id == WorkItem.project_id)
         .join(Customer, Customer.id == Project.customer_id)
-        .where(WorkItem.status == "queued", WorkItem.verify_first == verify)
+        .where(WorkItem.status == "queued", WorkItem.kind == kind, WorkItem.verify_first == verify)
         .order_by(WorkItem.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WorkItem)
@@ -85,9 +118,14 @@ def claim_batch(session: Session, limit: int, ticket_hash: str, *, verify: bool)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won:
-            full_name = f"{customer.full_name}:{project.name}"
             claimed.append(
-                Claimed(item.request_id, full_name, job_fields(project, customer.list_id))
+                Claimed(
+                    item.request_id,
+                    f"{customer.full_name}:{project.name}",
+                    job_fields(project, customer.list_id),
+                    project.qb_list_id,
+                    project.qb_edit_sequence,
+                )
             )
     return claimed
 
@@ -98,8 +136,14 @@ def _in_flight(session: Session, request_id: str) -> WorkItem | None:
     ).first()
 
 
+def _finish(session: Session, item: WorkItem, status: str, message: str) -> Project:
+    item.status, item.done_at, item.status_message = status, utcnow(), message
+    session.add(item)
+    return session.get(Project, item.project_id)
+
+
 def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> None:
-    item.status, item.done_at, item.status_message = "done", utcnow(), message
+    project = _finish(session, item, "done", message)
     unlinked = session.exec(select(QbJob).where(QbJob.list_id == job.list_id)).first()
     if unlinked is not None:  # a customer sync saw the job before we learned it is ours
         bump_count(session, unlinked.erp_list, -1)
@@ -107,41 +151,110 @@ def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: s
         session.add(unlinked)
     move(
         session,
-        session.get(Project, item.project_id),
+        project,
         "export_succeeded",
         None,
         qb_list_id=job.list_id,
         qb_full_name=job.full_name,
         qb_edit_sequence=job.edit_sequence,
+        qb_exported=json.dumps(exported_fields(project)),
         synced_at=utcnow(),
     )
-    session.add(item)
 
 
-def apply_add(session: Session, result: qbxml.QBResult) -> bool:
-    """Apply one `CustomerAddRs`; False when its requestID matches no item in flight.
-
-    So a response delivered twice is never applied twice.
-    """
+def apply_add(session: Session, result: qbxml.QBResult) -> str | None:
+    """Apply one `CustomerAddRs`: "done" or "failed"; None when its requestID matches
+    no item in flight, so a response delivered twice is never applied twice."""
     item = _in_flight(session, result.request_id)
     if item is None:
         log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
-        return False
+        return None
     item.status_code = result.status_code
     if result.ok and result.customers:
         _synced(session, item, result.customers[0], result.message)
-        return True
-    item.status, item.done_at, item.status_message = "failed", utcnow(), result.message
+        return "done"
     move(
         session,
-        session.get(Project, item.project_id),
+        _finish(session, item, "failed", result.message),
         "export_failed",
         None,
         qb_error_code=result.status_code,
         qb_error_message=result.message,
     )
-    session.add(item)
-    return True
+    return "failed"
+
+
+def apply_mod(session: Session, result: qbxml.QBResult) -> str | None:
+    """Apply one `CustomerModRs`: "done" (the job is current), "retry" (a stale
+    EditSequence is re-read and the update re-sent, once), or "failed" (it waits in
+    Ready To Update with the error); None when no item is in flight."""
+    item = _in_flight(session, result.request_id)
+    if item is None:
+        log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
+        return None
+    item.status_code = result.status_code
+    if result.ok and result.customers:
+        job = result.customers[0]
+        project = _finish(session, item, "done", result.message)
+        move(
+            session,
+            project,
+            "update_succeeded",
+            None,
+            qb_full_name=job.full_name,
+            qb_edit_sequence=job.edit_sequence,
+            qb_exported=json.dumps(exported_fields(project)),
+            erp_changes="",
+            qb_error_code=None,
+            qb_error_message=None,
+            synced_at=utcnow(),
+        )
+        return "done"
+    if result.status_code == STALE_EDIT_SEQUENCE and not item.request_id.endswith(RETRY_SUFFIX):
+        item.status, item.verify_first = "queued", True
+        item.request_id = item.request_id[: qbxml.REQUEST_ID_MAX - 2] + RETRY_SUFFIX
+        session.add(item)
+        return "retry"
+    move(
+        session,
+        _finish(session, item, "failed", result.message),
+        "update_failed",
+        None,
+        qb_error_code=result.status_code,
+        qb_error_message=result.message,
+    )
+    return "failed"
+
+
+def apply_refresh(session: Session, ticket_hash: str, found: dict[str, qbxml.CustomerRet]) -> None:
+    """Take the current EditSequence of each job whose "mod" was sent for a look-up;
+    a job QuickBooks no longer has fails the update."""
+    rows = session.exec(
+        select(WorkItem, Project)
+        .join(Project, Project.id == WorkItem.project_id)
+        .where(
+            WorkItem.ticket_hash == ticket_hash,
+            WorkItem.status == "sent",
+            WorkItem.kind == "mod",
+            WorkItem.verify_first,
+        )
+    ).all()
+    for item, project in rows:
+        job = found.get(project.qb_list_id or "")
+        if job is None:
+            message = f"QuickBooks no longer has the job {project.qb_full_name}."
+            move(
+                session,
+                _finish(session, item, "failed", message),
+                "update_failed",
+                None,
+                qb_error_code=3120,
+                qb_error_message=message,
+            )
+            continue
+        project.qb_edit_sequence = job.edit_sequence
+        item.status, item.verify_first = "queued", False
+        session.add_all([project, item])
 
 
 def apply_verification(
@@ -158,6 +271,7 @@ def apply_verification(
         .where(
             WorkItem.ticket_hash == ticket_hash,
             WorkItem.status == "sent",
+            WorkItem.kind == "add",
             WorkItem.verify_first,
         )
     ).all()

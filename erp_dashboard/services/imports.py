@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, utcnow
+from erp_dashboard.services import export_queue
 from erp_dashboard.services.errors import (
     ConcurrentChange,
     InvalidInput,
@@ -82,6 +85,7 @@ def _link(session: Session, job: QbJob, project: Project, actor: Actor) -> None:
         customer_id=customer.id if customer else None,
         qb_list_id=job.list_id,
         qb_full_name=job.full_name,
+        qb_exported=json.dumps(export_queue.exported_fields(project)),
         synced_at=utcnow(),
     )
 

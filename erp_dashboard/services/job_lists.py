@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -67,6 +68,7 @@ class JobRow:
     qb_full_name: str
     synced_at: str
     error: str
+    changes: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,14 @@ def _total(session: Session, model, where, job_list: str, searching: bool) -> in
     return session.exec(select(func.count()).select_from(matches)).one()
 
 
+def _changes_text(recorded: str) -> str:
+    """What a re-send changed, as "field: old → new" lines."""
+    return "\n".join(
+        f"{c['field'].replace('_', ' ')}: {c['old'] or '(empty)'} → {c['new'] or '(empty)'}"
+        for c in json.loads(recorded or "[]")
+    )
+
+
 def _project_page(session: Session, query: PageQuery) -> Page:
     creator = aliased(User)
     text = query.search.strip()
@@ -193,6 +203,7 @@ def _project_page(session: Session, query: PageQuery) -> Page:
                     if p.qb_error_code is not None
                     else ""
                 ),
+                changes=_changes_text(p.erp_changes),
             )
             for p, creator_name, customer_name, customer_list_id in rows
         ],
@@ -274,7 +285,7 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
         rows = session.exec(
             select(Project).where(
                 Project.id.in_(project_ids[: PAGE_SIZES[-1]]),
-                Project.erp_state != ErpState.EXPORTING.value,
+                Project.erp_state.not_in([ErpState.EXPORTING.value, ErpState.UPDATING.value]),
             )
         ).all()
         return [

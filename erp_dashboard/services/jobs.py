@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -91,7 +93,7 @@ def _export_one(session: Session, actor: Actor, choice: ExportChoice) -> str:
         qb_error_code=None,
         qb_error_message=None,
     )
-    export_queue.enqueue_add(session, project)
+    export_queue.enqueue(session, project, "add")
     return project.name
 
 
@@ -114,14 +116,19 @@ def export_projects(actor: Actor, choices: list[ExportChoice]) -> list[Outcome]:
     return outcomes
 
 
-def reject(actor: Actor, project_id: int, version: int, comment: str) -> str:
-    """Reject a project, record the comment and queue the rejection email."""
-    require_role(actor, Role.APPROVER, "reject projects")
+def _checked_comment(comment: str) -> str:
     comment = comment.strip()
     if len(comment) > COMMENT_LIMIT:
         raise InvalidInput(
             f"The comment has {len(comment)} characters; at most {COMMENT_LIMIT} are allowed."
         )
+    return comment
+
+
+def reject(actor: Actor, project_id: int, version: int, comment: str) -> str:
+    """Reject a project, record the comment and queue the rejection email."""
+    require_role(actor, Role.APPROVER, "reject projects")
+    comment = _checked_comment(comment)
     with unit_of_work() as session:
         project = _project(session, project_id)
         move(
@@ -136,3 +143,57 @@ def reject(actor: Actor, project_id: int, version: int, comment: str) -> str:
         )
         notifications.queue_rejection(session, project, actor, comment)
         return f"“{project.name}” was rejected; its creator and the approvers will be notified."
+
+
+def approve_update(actor: Actor, project_id: int, version: int) -> str:
+    """Send a synced project's changes to its QuickBooks job (`CustomerModRq`)."""
+    require_role(actor, Role.APPROVER, "update QuickBooks jobs")
+    with unit_of_work() as session:
+        project = _project(session, project_id)
+        if problems := export_problems(project):
+            raise InvalidInput(f"“{project.name}” cannot go to QuickBooks: " + " ".join(problems))
+        move(
+            session,
+            project,
+            "update",
+            actor,
+            expected_version=version,
+            erp_decided_by_id=actor.id,
+            qb_error_code=None,
+            qb_error_message=None,
+        )
+        export_queue.enqueue(session, project, "mod")
+        return f"“{project.name}” will be updated in QuickBooks."
+
+
+def reject_update(actor: Actor, project_id: int, version: int, comment: str) -> str:
+    """Discard a synced project's changes (back to what QuickBooks holds) and notify."""
+    require_role(actor, Role.APPROVER, "reject updates")
+    comment = _checked_comment(comment)
+    with unit_of_work() as session:
+        project = _project(session, project_id)
+        exported = json.loads(project.qb_exported or "{}")
+        restored = {field: _typed(field, exported[field]) for field in exported}
+        move(
+            session,
+            project,
+            "reject_update",
+            actor,
+            expected_version=version,
+            comment=comment,
+            erp_comment=comment,
+            erp_changes="",
+            erp_decided_by_id=actor.id,
+        )
+        for field, value in restored.items():
+            setattr(project, field, value)
+        session.add(project)
+        notifications.queue_rejection(session, project, actor, comment)
+        return f"The changes to “{project.name}” were discarded; its creator will be notified."
+
+
+def _typed(field: str, text: str):
+    """A stored exported value back in its column's type."""
+    if field in ("start_date", "projected_end_date"):
+        return date.fromisoformat(text) if text else None
+    return text

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Project, utcnow
+from erp_dashboard.services import export_queue
 from erp_dashboard.services.errors import InvalidInput, NotFound
 from erp_dashboard.services.jobs import export_problems
-from erp_dashboard.services.permissions import Actor
-from erp_dashboard.services.state_machine import move
+from erp_dashboard.services.permissions import Actor, Role, require_role
+from erp_dashboard.services.state_machine import ErpState, move
 
 
 def create_project(
@@ -46,14 +48,55 @@ def create_project(
     return project
 
 
-def send_to_erp(actor: Actor, project_id: int) -> str:
-    """Send a project to the ERP Integrations tool for an approver's decision."""
+LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
+LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}
+
+
+def update_project(actor: Actor, project_id: int, **fields) -> str:
+    """Edit a project; its name and address are locked while it waits for or is with ERP."""
+    require_role(actor, Role.ADMIN, "edit projects")
+    unknown = set(fields) - set(export_queue.EXPORTED_FIELDS) - {"number"}
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     with unit_of_work() as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound(f"Project {project_id} does not exist.")
+        project = _locked_row(session, project_id)
+        changes = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+        locked = [f for f in LOCKED_FIELDS if f in changes and changes[f] != getattr(project, f)]
+        if locked and ErpState(project.erp_state) in LOCKED_STATES:
+            raise InvalidInput(
+                f"“{project.name}” is {ErpState(project.erp_state).label}: its name and address "
+                "are locked until an approver decides (or you retrieve it)."
+            )
+        for key, value in changes.items():
+            setattr(project, key, value)
+        if problems := export_problems(project):
+            raise InvalidInput(" ".join(problems))
+        session.add(project)
+        return f"“{project.name}” was saved."
+
+
+def _locked_row(session: Session, project_id: int) -> Project:
+    project = session.exec(
+        select(Project).where(Project.id == project_id).with_for_update()
+    ).first()
+    if project is None:
+        raise NotFound(f"Project {project_id} does not exist.")
+    return project
+
+
+def send_to_erp(actor: Actor, project_id: int) -> str:
+    """Send (or re-send) a project to the ERP Integrations tool for an approver's decision.
+
+    A project QuickBooks already holds goes to Ready To Update, with what
+    changed since its export recorded old → new.
+    """
+    require_role(actor, Role.ADMIN, "send projects to ERP")
+    with unit_of_work() as session:
+        project = _locked_row(session, project_id)
         if problems := export_problems(project):
             raise InvalidInput(f"“{project.name}” cannot be sent: " + " ".join(problems))
+        if project.erp_state == ErpState.SYNCED:
+            return _resend(session, actor, project)
         move(
             session,
             project,
@@ -64,3 +107,26 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
             erp_comment="",
         )
         return f"“{project.name}” was sent to ERP."
+
+
+def _resend(session: Session, actor: Actor, project: Project) -> str:
+    before = json.loads(project.qb_exported or "{}")
+    now = export_queue.exported_fields(project)
+    changes = [
+        {"field": field, "old": before.get(field, ""), "new": value}
+        for field, value in now.items()
+        if before.get(field, "") != value
+    ]
+    if not changes:
+        raise InvalidInput(f"Nothing QuickBooks holds for “{project.name}” has changed.")
+    move(
+        session,
+        project,
+        "resend",
+        actor,
+        comment=", ".join(c["field"] for c in changes),
+        erp_changes=json.dumps(changes),
+        erp_sent_at=utcnow(),
+        erp_sent_by_id=actor.id,
+    )
+    return f"The changes to “{project.name}” were sent to ERP."

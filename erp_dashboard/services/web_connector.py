@@ -1,9 +1,10 @@
 """Our side of the QuickBooks Web Connector conversation (the SOAP layer calls this).
 
 A session: authenticate → (sendRequestXML ↔ receiveResponseXML)* → closeConnection.
-Each session first syncs customers (when due), then verifies items whose earlier
-attempt was lost (query by FullName; adopt the job if QuickBooks has it), then
-exports queued items in batches. Sessions live in the database, so a restarted
+Each session first syncs customers (when due); then, message by message, it
+looks up items whose earlier attempt was lost (query by FullName; adopt the job
+if QuickBooks has it) and re-reads stale EditSequences (query by ListID), then
+sends queued adds and updates in batches. Sessions live in the database, so a restarted
 server answers a ticket it issued before.
 """
 
@@ -14,6 +15,7 @@ import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, func, select
 
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 SERVER_VERSION = "ERP Integrations 1.0"
 OLDEST_CLIENT = (2, 1)  # Web Connector 2.1 and later speak qbXML 13
 SYNC_PAGE = 500
-SYNC_ID, VERIFY_ID = "customer-sync", "verify"
+SYNC_ID, VERIFY_ID, REFRESH_ID = "customer-sync", "verify", "refresh"
+APPLY = {"CustomerAdd": export_queue.apply_add, "CustomerMod": export_queue.apply_mod}
 UNKNOWN_TICKET = "The session ticket is unknown or expired; the Web Connector will start a new one."
 
 
@@ -81,7 +84,7 @@ class WebConnector:
                 QbwcSession(
                     ticket_hash=_hash(ticket),
                     expires_at=now + timedelta(minutes=s.qbwc_ticket_minutes),
-                    stage="sync" if sync else "verify",
+                    stage="sync" if sync else "work",
                     closed_at=None if work else now,
                 )
             )
@@ -115,22 +118,20 @@ class WebConnector:
                     iterator_id=qbwc.iterator_id,
                     active_status="All",
                 )
-            if qbwc.stage == "verify":
-                batch = export_queue.claim_batch(
-                    session, self.settings.qbwc_batch, qbwc.ticket_hash, verify=True
-                )
-                if batch:
-                    return qbxml.customer_query_rq(
-                        VERIFY_ID, full_names=[c.full_name for c in batch]
-                    )
-                qbwc.stage = "export"
-            batch = export_queue.claim_batch(
-                session, self.settings.qbwc_batch, qbwc.ticket_hash, verify=False
+            claim = partial(
+                export_queue.claim_batch, session, self.settings.qbwc_batch, qbwc.ticket_hash
             )
-            if batch:
+            if batch := claim(kind="add", verify=True):
+                return qbxml.customer_query_rq(VERIFY_ID, full_names=[c.full_name for c in batch])
+            if batch := claim(kind="mod", verify=True):
+                return qbxml.customer_query_rq(REFRESH_ID, list_ids=[c.list_id for c in batch])
+            if batch := claim(kind="add", verify=False):
                 return qbxml.customer_add_rqs([(c.request_id, c.job) for c in batch])
+            if batch := claim(kind="mod", verify=False):
+                return qbxml.customer_mod_rqs(
+                    [(c.request_id, c.list_id, c.edit_sequence, c.job) for c in batch]
+                )
             qbwc.stage = "done"
-            session.add(qbwc)
             return ""
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str, message: str) -> int:
@@ -155,22 +156,26 @@ class WebConnector:
             return self._progress(session, qbwc)
 
     def _apply(self, session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:
-        if result.kind == "CustomerQuery" and result.request_id == SYNC_ID:
+        kind, request_id = result.kind, result.request_id
+        if kind == "CustomerQuery" and request_id == SYNC_ID:
             _apply_sync(session, qbwc, result)
-        elif result.kind == "CustomerQuery" and result.request_id == VERIFY_ID:
+        elif kind == "CustomerQuery" and request_id in (VERIFY_ID, REFRESH_ID):
             if result.status_code in (0, 1, 500):  # otherwise the outcome stays unknown
-                found = {job.full_name.casefold(): job for job in result.customers}
-                export_queue.apply_verification(session, qbwc.ticket_hash, found)
-        elif result.kind == "CustomerAdd" and result.status_code == qbxml.UNREADABLE_STATUS:
-            # Without a status the outcome is unknown: the item is verified next session.
+                if request_id == VERIFY_ID:
+                    found = {job.full_name.casefold(): job for job in result.customers}
+                    export_queue.apply_verification(session, qbwc.ticket_hash, found)
+                else:
+                    found = {job.list_id: job for job in result.customers}
+                    export_queue.apply_refresh(session, qbwc.ticket_hash, found)
+        elif kind in APPLY and result.status_code == qbxml.UNREADABLE_STATUS:
+            # Without a status the outcome is unknown: the item is looked up next session.
             qbwc.last_error = f"QuickBooks sent an unreadable response: {result.message}"
-        elif result.kind == "CustomerAdd" and export_queue.apply_add(session, result):
-            if result.ok:
-                qbwc.exported += 1
-            else:
-                qbwc.failed += 1
+        elif kind in APPLY:
+            outcome = APPLY[kind](session, result)
+            qbwc.exported += outcome == "done"
+            qbwc.failed += outcome == "failed"
         else:
-            log.warning("Ignored %sRs %r (%s)", result.kind, result.request_id, result.message)
+            log.warning("Ignored %sRs %r (%s)", kind, request_id, result.message)
 
     def _progress(self, session: Session, qbwc: QbwcSession) -> int:
         if qbwc.stage == "sync":
@@ -211,14 +216,14 @@ class WebConnector:
             session.add(qbwc)
             session.flush()
             export_queue.release_orphans(session, now)
-            return f"Done: {qbwc.exported} exported, {qbwc.failed} refused by QuickBooks."
+            return f"Done: {qbwc.exported} sent, {qbwc.failed} refused by QuickBooks."
 
 
 def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:
     """Keep customers current and list QuickBooks jobs no project is linked to."""
     if not result.ok:
         qbwc.last_error = f"Customer sync failed: {result.message} ({result.status_code})"
-        qbwc.stage, qbwc.iterator_id = "verify", None
+        qbwc.stage, qbwc.iterator_id = "work", None
         return
     for ret in result.customers:
         if ret.sublevel == 0:
@@ -228,7 +233,7 @@ def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> 
     if result.iterator_remaining and result.iterator_id:
         qbwc.iterator_id = result.iterator_id
     else:
-        qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = "verify", None, utcnow()
+        qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = "work", None, utcnow()
 
 
 def _upsert_customer(session: Session, ret: qbxml.CustomerRet) -> None:

@@ -122,7 +122,7 @@ class JobsState(rx.State):
         news = [
             f"“{done.name}” is in QuickBooks as {done.detail}."
             if done.synced
-            else f"“{done.name}” failed to export: {done.detail}. See Failed To Export."
+            else f"“{done.name}” was refused by QuickBooks: {done.detail}."
             for done in snap.finished
         ]
         if live and stale:
@@ -336,15 +336,34 @@ class JobsState(rx.State):
         if row is None:
             self._say("That project is no longer on this page.", ok=False)
             return
+        reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
         try:
             actor = await current_actor(self)
             message = await asyncio.to_thread(
-                jobs.reject, actor, row.id, row.version, self.comments.get(row_id, "")
+                reject, actor, row.id, row.version, self.comments.get(row_id, "")
             )
         except ServiceError as err:
             self.row_errors[row_id] = str(err)
             return
         self._undecide(row_id)
+        self._say(message, ok=True)
+        await self._reload()
+
+    @rx.event
+    async def approve_update(self, row_id: int):
+        """Send a Ready To Update row's changes to QuickBooks."""
+        row = next((r for r in self.rows if r.id == row_id), None)
+        if row is None:
+            self._say("That project is no longer on this page.", ok=False)
+            return
+        try:
+            actor = await current_actor(self)
+            message = await asyncio.to_thread(jobs.approve_update, actor, row.id, row.version)
+        except ServiceError as err:
+            self.row_errors[row_id] = str(err)
+            return
+        self._undecide(row_id)
+        self._awaiting.append(row_id)
         self._say(message, ok=True)
         await self._reload()
 

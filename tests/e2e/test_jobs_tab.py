@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Email, User
+from erp_dashboard.models import Email, Project, User
 from erp_dashboard.services import projects
 from erp_dashboard.services.permissions import Actor, Role
 from tests.e2e.harness import hydrated, row, running_app, sign_in
@@ -70,7 +70,9 @@ def test_refused_export_lands_in_failed_then_retry_under_another_customer(app, n
     choose_customer(page, "Harbor View Renovation", "Bayside", "Bayside Properties")
     page.locator("#export").click()
     expect(count(page, "failed_to_export")).to_have_text(str(failed_before + 1), timeout=15_000)
-    expect(page.locator("#notice")).to_contain_text("“Harbor View Renovation” failed to export")
+    expect(page.locator("#notice")).to_contain_text(
+        "“Harbor View Renovation” was refused by QuickBooks"
+    )
     expect(page.locator("#notice")).to_contain_text("(QuickBooks status 3100)")
     page.goto(f"{app['base']}/jobs?filter=failed_to_export")
     hydrated(page)
@@ -223,3 +225,22 @@ def test_approver_downloads_the_web_connector_file(app, new_page):
     viewer = new_page()
     sign_in(viewer, app["base"], "manager@example.com")
     expect(viewer.locator("#qwc-download")).to_have_count(0)
+
+
+def test_project_changes_are_updated_in_quickbooks(app, app_db, new_page):
+    with unit_of_work() as s:
+        admin = s.exec(select(User).where(User.email == "admin@example.com")).one()
+        project = s.exec(select(Project).where(Project.name == "Bayside Marina")).one()
+    actor = Actor(admin.id, admin.email, admin.name, Role(admin.role))
+    projects.update_project(actor, project.id, description="Marina with fuel dock")
+    projects.send_to_erp(actor, project.id)
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    page.locator("#filter-ready_to_update").click()
+    page.wait_for_url("**/jobs?filter=ready_to_update")
+    r = row(page, "Bayside Marina")
+    expect(r.locator(".changes")).to_contain_text("description:")
+    expect(r.locator(".changes")).to_contain_text("→ Marina with fuel dock")
+    r.get_by_role("button", name="Update").click()
+    expect(row(page, "Bayside Marina")).to_have_count(0, timeout=15_000)
+    expect(page.locator("#notice")).to_contain_text("“Bayside Marina” is in QuickBooks as")

@@ -6,11 +6,16 @@ from erp_dashboard import routes
 from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
+from erp_dashboard.pages.outbox import outbox_page
+from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
+from erp_dashboard.services.mail_delivery import delivery_loop
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
 from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.states.outbox import OutboxState
+from erp_dashboard.states.projects import ProjectsState
 from erp_dashboard.states.session import SessionState
 
 prepare_database()
@@ -28,5 +33,18 @@ app.add_page(
     title="Jobs · ERP Integrations",
     on_load=[SessionState.require_session, JobsState.open_page],
 )
+app.add_page(
+    projects_page,
+    route=routes.PROJECTS,
+    title="Projects · ERP Integrations",
+    on_load=[SessionState.require_session, ProjectsState.open_page],
+)
+app.add_page(
+    outbox_page,
+    route=routes.OUTBOX,
+    title="Outbox · ERP Integrations",
+    on_load=[SessionState.require_session, OutboxState.open_page],
+)
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
 app.register_lifespan_task(simulated_web_connector)
+app.register_lifespan_task(delivery_loop)

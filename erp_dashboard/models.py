@@ -85,6 +85,7 @@ class Project(SQLModel, table=True):
     description: str = Field(default="", max_length=99)
     creator_id: int = Field(foreign_key="user.id", index=True)
     is_active: bool = True
+    erp_sync: bool = True  # "ERP-sync this project"
     created_at: datetime = Field(default_factory=utcnow)
 
     erp_state: str = Field(default="not_sent", max_length=32)

@@ -2,3 +2,5 @@
 
 LOGIN = "/login"
 JOBS = "/jobs"
+PROJECTS = "/projects"
+OUTBOX = "/outbox"

@@ -21,6 +21,8 @@ def navbar() -> rx.Component:
             rx.icon("building-2", size=22),
             rx.heading("ERP Integrations", size="5"),
             rx.link("Jobs", href=f"{routes.JOBS}?filter=ready_to_export", weight="medium"),
+            rx.link("Projects", href=routes.PROJECTS, weight="medium", id="nav-projects"),
+            rx.link("Outbox", href=routes.OUTBOX, weight="medium", id="nav-outbox"),
             spacing="4",
             align="center",
         ),

@@ -108,7 +108,7 @@ def check(query: PageQuery) -> PageQuery:
     return query
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     """A LIKE pattern that finds `text` anywhere, with its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -122,8 +122,8 @@ def _project_match(session: Session, text: str):
         hits = sql_text("SELECT rowid FROM project_search WHERE project_search MATCH :q")
         return Project.id.in_(hits.bindparams(q=phrase).columns(rowid=Integer))
     if dialect == "postgresql":
-        return SEARCHED_TEXT.ilike(_like(text), escape="\\")
-    return or_(*(col.ilike(_like(text), escape="\\") for col in SEARCHED_COLUMNS))
+        return SEARCHED_TEXT.ilike(like_pattern(text), escape="\\")
+    return or_(*(col.ilike(like_pattern(text), escape="\\") for col in SEARCHED_COLUMNS))
 
 
 def _page_ids(session: Session, where, total: int, query: PageQuery, sort_col, id_col):
@@ -217,7 +217,7 @@ def _qb_job_page(session: Session, query: PageQuery) -> Page:
     text = query.search.strip()
     where = [QbJob.erp_list == query.job_list]
     if text:
-        where.append(QbJob.full_name.ilike(_like(text), escape="\\"))
+        where.append(QbJob.full_name.ilike(like_pattern(text), escape="\\"))
     total = _total(session, QbJob, where, query.job_list, bool(text))
     ids, order, page, pages = _page_ids(
         session, where, total, query, QB_JOB_SORTS[query.sort], QbJob.id
@@ -313,5 +313,5 @@ def search_customers(actor: Actor, text: str, limit: int = 8) -> list[tuple[str,
     with read_only() as session:
         stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
         if text:
-            stmt = stmt.where(Customer.full_name.ilike(_like(text), escape="\\"))
+            stmt = stmt.where(Customer.full_name.ilike(like_pattern(text), escape="\\"))
         return [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit))]

@@ -52,10 +52,68 @@ LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
 LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}
 
 
+EDITABLE = (*export_queue.EXPORTED_FIELDS, "number", "erp_sync", "is_active")
+TEXT_FIELDS = ("name", "number", "street", "city", "state", "postal_code", "description")
+DATE_FIELDS = ("start_date", "projected_end_date")
+NUMBER_LIMIT = 30
+
+
+def fields_from_form(form: dict[str, str]) -> dict:
+    """Typed project fields from a form's text (dates as YYYY-MM-DD, "on" for the boxes)."""
+    fields: dict = {}
+    for key, raw in form.items():
+        if key in TEXT_FIELDS:
+            fields[key] = str(raw).strip()
+        elif key in DATE_FIELDS:
+            try:
+                fields[key] = date.fromisoformat(str(raw)) if str(raw).strip() else None
+            except ValueError:
+                raise InvalidInput(f"{key.replace('_', ' ').capitalize()} is not a date.") from None
+        elif key in ("erp_sync", "is_active"):
+            fields[key] = str(raw).lower() in ("on", "true", "1")
+        else:
+            raise InvalidInput(f"Unknown field {key!r}.")
+    return fields
+
+
+def _check(session: Session, project: Project) -> None:
+    """Refuse a project QuickBooks could not take, or whose number is already used."""
+    if not project.number:
+        raise InvalidInput("The project number is required.")
+    if len(project.number) > NUMBER_LIMIT:
+        raise InvalidInput(f"The project number has at most {NUMBER_LIMIT} characters.")
+    same = session.exec(
+        select(Project.id).where(Project.number == project.number, Project.id != project.id)
+    ).first()
+    if same is not None:
+        raise InvalidInput(f"Another project already has number {project.number}.")
+    if problems := export_problems(project):
+        raise InvalidInput(" ".join(problems))
+
+
+def add_project(actor: Actor, **fields) -> int:
+    """A Project Admin adds a project (not yet sent to ERP); returns its id."""
+    require_role(actor, Role.ADMIN, "add projects")
+    with unit_of_work() as session:
+        project = Project(creator_id=actor.id, **{"name": "", "number": "", **fields})
+        _check(session, project)
+        session.add(project)
+        session.flush()
+        return project.id
+
+
+def retrieve(actor: Actor, project_id: int) -> str:
+    """Pull a project back before an approver decides; it becomes editable again."""
+    with unit_of_work() as session:
+        project = _locked_row(session, project_id)
+        move(session, project, "retrieve", actor, erp_sent_at=None)
+        return f"“{project.name}” was retrieved from ERP and can be edited."
+
+
 def update_project(actor: Actor, project_id: int, **fields) -> str:
     """Edit a project; its name and address are locked while it waits for or is with ERP."""
     require_role(actor, Role.ADMIN, "edit projects")
-    unknown = set(fields) - set(export_queue.EXPORTED_FIELDS) - {"number"}
+    unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     with unit_of_work() as session:
@@ -69,8 +127,7 @@ def update_project(actor: Actor, project_id: int, **fields) -> str:
             )
         for key, value in changes.items():
             setattr(project, key, value)
-        if problems := export_problems(project):
-            raise InvalidInput(" ".join(problems))
+        _check(session, project)
         session.add(project)
         return f"“{project.name}” was saved."
 
@@ -93,6 +150,10 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
     require_role(actor, Role.ADMIN, "send projects to ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
+        if not (project.is_active and project.erp_sync):
+            raise InvalidInput(
+                f"“{project.name}” is not sent: only active projects set to ERP-sync can be."
+            )
         if problems := export_problems(project):
             raise InvalidInput(f"“{project.name}” cannot be sent: " + " ".join(problems))
         if project.erp_state == ErpState.SYNCED:

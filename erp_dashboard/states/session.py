@@ -19,6 +19,7 @@ class SessionState(rx.State):
     user_name: str = ""
     role_label: str = ""
     can_approve: bool = False
+    can_admin: bool = False
     login_error: str = ""
     signing_in: bool = False
 
@@ -30,6 +31,7 @@ class SessionState(rx.State):
         self.user_name = actor.name
         self.role_label = actor.role.label
         self.can_approve = actor.role is Role.APPROVER
+        self.can_admin = actor.role is Role.ADMIN
 
     @rx.event
     async def require_session(self):
@@ -78,7 +80,7 @@ class SessionState(rx.State):
         await asyncio.to_thread(auth.sign_out, self.token)
         self.token = ""
         self.user_name = ""
-        self.can_approve = False
+        self.can_approve = self.can_admin = False
         return rx.redirect(routes.LOGIN)
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, running_app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module; sync Playwright runs an event loop while it lives, so it
+    must end before the async tests that follow the browser tests."""
     with sync_playwright() as pw:
         launch = {"args": CHROMIUM_ARGS, "headless": True}
         if Path(CHROMIUM).exists():
@@ -36,6 +38,15 @@ def new_page(browser):
     yield make
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app on its embedded default (SQLite, one worker) with demo data, per module."""
+    folder = tmp_path_factory.mktemp("app-sqlite")
+    db_url = f"sqlite:///{folder / 'erp.db'}"
+    with running_app({"REFLEX_DB_URL": db_url}, folder / "app.log") as (base, pid):
+        yield {"base": base, "pid": pid, "db_url": db_url}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -133,3 +134,18 @@ def sign_in(page: Page, base: str, email: str, password: str = "demo-password") 
 
 def row(page: Page, project: str):
     return page.locator(f'tr[data-project="{project}"]')
+
+
+def count(page: Page, job_list: str):
+    """The count badge of a Jobs-tab filter."""
+    return page.locator(f"#count-{job_list}")
+
+
+def choose_customer(page: Page, project: str, search: str, customer: str) -> None:
+    """Accept a Ready To Export row and pick its QuickBooks customer."""
+    r = row(page, project)
+    r.get_by_role("button", name="Accept").click()
+    r.get_by_label("QuickBooks Customer").click()
+    r.get_by_label("Search QuickBooks customers").fill(search)
+    r.get_by_role("option", name=customer, exact=True).click()
+    expect(r.get_by_label("QuickBooks Customer")).to_have_text(re.compile(customer))

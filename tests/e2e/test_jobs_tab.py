@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -12,28 +11,7 @@ from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, Project, User
 from erp_dashboard.services import projects
 from erp_dashboard.services.permissions import Actor, Role
-from tests.e2e.harness import hydrated, row, running_app, sign_in
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("app-sqlite")
-    db_url = f"sqlite:///{folder / 'erp.db'}"
-    with running_app({"REFLEX_DB_URL": db_url}, folder / "app.log") as (base, pid):
-        yield {"base": base, "pid": pid, "db_url": db_url}
-
-
-def count(page, job_list: str):
-    return page.locator(f"#count-{job_list}")
-
-
-def choose_customer(page, project: str, search: str, customer: str) -> None:
-    r = row(page, project)
-    r.get_by_role("button", name="Accept").click()
-    r.get_by_label("QuickBooks Customer").click()
-    r.get_by_label("Search QuickBooks customers").fill(search)
-    r.get_by_role("option", name=customer, exact=True).click()
-    expect(r.get_by_label("QuickBooks Customer")).to_have_text(re.compile(customer))
+from tests.e2e.harness import choose_customer, count, hydrated, row, sign_in
 
 
 def test_accept_choose_customer_export_lands_in_synced(app, new_page):
@@ -108,6 +86,10 @@ def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, n
     assert email.subject == "ERP Project Rejection Notification: City Hall Roof"
     assert "<b>Fix</b> the project number" in email.body
     assert "admin@example.com" in email.to_addrs and "approver@example.com" in email.to_addrs
+    page.goto(f"{app['base']}/outbox")
+    hydrated(page)
+    shown = page.locator('tr[data-subject="ERP Project Rejection Notification: City Hall Roof"]')
+    expect(shown).to_contain_text("kept")  # no SMTP server configured: kept, readable here
 
 
 def test_markup_in_data_is_shown_as_text(app, app_db, new_page):

@@ -14,8 +14,7 @@ from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Project, WorkItem
 from erp_dashboard.simulator.company import SimListItem
 from tests.conftest import IN_CI
-from tests.e2e.harness import row, running_app, sign_in
-from tests.e2e.test_jobs_tab import choose_customer, count
+from tests.e2e.harness import choose_customer, count, row, running_app, sign_in
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 

@@ -1,0 +1,99 @@
+"""Read side of the Project Admin tool: a page of projects with their ERP state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlmodel import select
+
+from erp_dashboard.db import read_only
+from erp_dashboard.models import Project
+from erp_dashboard.services.errors import InvalidInput
+from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
+from erp_dashboard.services.permissions import Actor
+from erp_dashboard.services.projects import LOCKED_STATES
+from erp_dashboard.services.state_machine import ErpState
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project as the Admin tool shows and edits it (values as form text)."""
+
+    id: int
+    name: str
+    number: str
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    start_date: str
+    projected_end_date: str
+    description: str
+    is_active: bool
+    erp_sync: bool
+    erp_state: str
+    erp_label: str
+    comment: str
+    locked: bool
+    can_send: bool
+    can_retrieve: bool
+    qb_full_name: str
+
+
+def _row(p: Project) -> ProjectRow:
+    state = ErpState(p.erp_state)
+    return ProjectRow(
+        id=p.id,
+        name=p.name,
+        number=p.number,
+        street=p.street,
+        city=p.city,
+        state=p.state,
+        postal_code=p.postal_code,
+        start_date=p.start_date.isoformat() if p.start_date else "",
+        projected_end_date=p.projected_end_date.isoformat() if p.projected_end_date else "",
+        description=p.description,
+        is_active=p.is_active,
+        erp_sync=p.erp_sync,
+        erp_state=state.value,
+        erp_label="Waiting for an approver" if state is ErpState.READY_TO_EXPORT else state.label,
+        comment=p.erp_comment if state is ErpState.REJECTED else "",
+        locked=state in LOCKED_STATES,
+        can_send=state in (ErpState.NOT_SENT, ErpState.REJECTED, ErpState.SYNCED),
+        can_retrieve=state is ErpState.READY_TO_EXPORT,
+        qb_full_name=p.qb_full_name or "",
+    )
+
+
+def project_page(actor: Actor, search: str = "", page: int = 1) -> tuple[list[ProjectRow], int]:
+    """Projects by name, searched by name or number; returns (rows, total)."""
+    if len(search) > SEARCH_LIMIT:
+        raise InvalidInput(f"Search for at most {SEARCH_LIMIT} characters.")
+    where = []
+    if search.strip():
+        pattern = like_pattern(search.strip())
+        where.append(
+            or_(
+                Project.name.ilike(pattern, escape="\\"), Project.number.ilike(pattern, escape="\\")
+            )
+        )
+    with read_only() as session:
+        total = session.exec(select(func.count()).select_from(Project).where(*where)).one()
+        rows = session.exec(
+            select(Project)
+            .where(*where)
+            .order_by(Project.name, Project.id)
+            .offset((max(1, page) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        ).all()
+        return [_row(p) for p in rows], total
+
+
+def project_row(actor: Actor, project_id: int) -> ProjectRow | None:
+    """One project, fresh from the database."""
+    with read_only() as session:
+        project = session.get(Project, project_id)
+        return _row(project) if project else None

@@ -1,0 +1,89 @@
+"""The whole loop across two people: the admin sends, the approver rejects, the admin
+fixes and re-sends, the approver exports (a real Chromium against the running app)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.harness import choose_customer, count, hydrated, row, sign_in
+
+
+def open_projects(page, base: str) -> None:
+    page.goto(f"{base}/projects")
+    hydrated(page)
+    expect(page.locator("#projects-table")).to_be_visible()
+
+
+def test_send_reject_fix_resend_export(app, new_page):
+    admin, approver = new_page(), new_page()
+    sign_in(admin, app["base"], "admin@example.com")
+    sign_in(approver, app["base"], "approver@example.com")
+    waiting = int(count(approver, "ready_to_export").inner_text())
+
+    open_projects(admin, app["base"])
+    admin.locator("#new-project").click()
+    admin.fill("#project-name", "Pier 9 Warehouse")
+    admin.fill("#project-number", "P-9009")
+    admin.fill("#project-street", "9 Pier Rd")
+    admin.fill("#project-city", "Seattle")
+    admin.locator("#save-project").click()
+    expect(admin.locator("#projects-notice")).to_contain_text("was added")
+    row(admin, "Pier 9 Warehouse").get_by_role("button", name="Send to ERP").click()
+    expect(row(admin, "Pier 9 Warehouse")).to_contain_text("Waiting for an approver")
+
+    expect(count(approver, "ready_to_export")).to_have_text(str(waiting + 1), timeout=5_000)
+    r = row(approver, "Pier 9 Warehouse")
+    r.get_by_role("button", name="Reject").click()
+    r.get_by_label("Enter a Comment (Optional)").fill("Use the contract name: Pier 9 Cold Store")
+    r.locator("button[id^=reject-]").click()
+    expect(row(approver, "Pier 9 Warehouse")).to_have_count(0)
+
+    open_projects(admin, app["base"])
+    rejected = row(admin, "Pier 9 Warehouse")
+    expect(rejected.locator(".rejection")).to_contain_text("Pier 9 Cold Store")
+    rejected.get_by_role("button", name="Edit").click()
+    admin.fill("#project-name", "Pier 9 Cold Store")
+    admin.locator("#save-project").click()
+    expect(admin.locator("#projects-notice")).to_contain_text("saved")
+    row(admin, "Pier 9 Cold Store").get_by_role("button", name="Re-send to ERP").click()
+    expect(row(admin, "Pier 9 Cold Store")).to_contain_text("Waiting for an approver")
+
+    choose_customer(approver, "Pier 9 Cold Store", "Harbor", "Harbor City Council")
+    approver.locator("#export").click()
+    expect(approver.locator("#notice")).to_contain_text(
+        "is in QuickBooks as Harbor City Council:Pier 9 Cold Store", timeout=15_000
+    )
+    open_projects(admin, app["base"])
+    expect(row(admin, "Pier 9 Cold Store")).to_contain_text(re.compile("Synced"))
+
+
+def test_locked_while_waiting_and_retrieve(app, new_page):
+    admin = new_page()
+    sign_in(admin, app["base"], "admin@example.com")
+    open_projects(admin, app["base"])
+    waiting = row(admin, "Granite Tower Lobby")
+    waiting.get_by_role("button", name="Edit").click()
+    expect(admin.locator("#project-name")).to_be_disabled()
+    expect(admin.locator("#project-number")).to_be_enabled()
+    waiting.get_by_role("button", name="Retrieve from ERP").click()
+    expect(admin.locator("#projects-notice")).to_contain_text("retrieved")
+    row(admin, "Granite Tower Lobby").get_by_role("button", name="Edit").click()
+    expect(admin.locator("#project-name")).to_be_enabled()
+
+
+def test_bad_input_is_refused_with_a_message(app, new_page):
+    admin = new_page()
+    sign_in(admin, app["base"], "admin@example.com")
+    open_projects(admin, app["base"])
+    admin.locator("#new-project").click()
+    admin.fill("#project-name", "Café ☕ Annex")
+    admin.fill("#project-number", "P-1001")  # taken by a demo project
+    admin.fill("#project-street", "1, Main St")
+    admin.locator("#save-project").click()
+    expect(admin.locator("#form-error")).to_contain_text("P-1001")
+    admin.fill("#project-number", "P-7777")
+    admin.locator("#save-project").click()
+    expect(admin.locator("#form-error")).to_contain_text("QuickBooks cannot store")
+    expect(admin.locator("#form-error")).to_contain_text("comma")

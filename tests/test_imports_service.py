@@ -12,6 +12,7 @@ from erp_dashboard.services.errors import (
     ConcurrentChange,
     InvalidInput,
     InvalidTransition,
+    NotFound,
     PermissionDenied,
 )
 from erp_dashboard.simulator.quickbooks import add_customer
@@ -48,14 +49,16 @@ def test_import_creates_a_linked_synced_project(world, found):
 def test_link_to_a_waiting_project(world, found):
     job_id, version = found["Bayside Properties:Boat Shed"]
     pid = world.projects[0]
-    imports.link_job(world.approver, job_id, version, pid)
+    with pytest.raises(NotFound, match="No project has number"):
+        imports.link_job(world.approver, job_id, version, "N-nope")
+    imports.link_job(world.approver, job_id, version, world.project(pid).number)
     project = world.project(pid)
     assert (project.erp_state, project.qb_full_name) == ("synced", "Bayside Properties:Boat Shed")
     counts = world.counts()
     assert (counts["ready_to_export"], counts["ready_to_import"], counts["synced"]) == (2, 1, 1)
     other_id, other_version = found["Acme Builders:Old Depot"]
     with pytest.raises(InvalidInput, match="already linked"):
-        imports.link_job(world.approver, other_id, other_version, pid)
+        imports.link_job(world.approver, other_id, other_version, world.project(pid).number)
 
 
 def test_archive_and_unarchive_round_trip(world, found):
@@ -78,7 +81,7 @@ def test_other_roles_cannot_touch_jobs(world, found, who):
     actor = getattr(world, who)
     for call in (
         lambda: imports.import_job(actor, job_id, version),
-        lambda: imports.link_job(actor, job_id, version, world.projects[0]),
+        lambda: imports.link_job(actor, job_id, version, "N-Project 1"),
         lambda: imports.set_archived(actor, job_id, version, True),
     ):
         with pytest.raises(PermissionDenied):

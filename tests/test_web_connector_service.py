@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbJob, QbwcSession, WorkItem, utcnow
 from erp_dashboard.services import jobs, web_connector
+from erp_dashboard.services.errors import PermissionDenied
 from erp_dashboard.services.web_connector import UNKNOWN_TICKET, WebConnector
 from erp_dashboard.simulator.company import SimListItem
 from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, add_customer
@@ -272,3 +273,16 @@ def test_every_request_the_session_sends_is_valid_qbxml(world, schema):
     ]
     for document in sent:
         assert_valid(schema, document)
+
+
+def test_customers_can_be_refreshed_on_demand(world):
+    drain()
+    assert WebConnector().authenticate(QBWC_USER, QBWC_PASSWORD)[1] == "none"
+    with pytest.raises(PermissionDenied):
+        web_connector.request_customer_sync(world.viewer)
+    web_connector.request_customer_sync(world.approver)
+    with unit_of_work() as s:
+        add_customer(s, "Fresh Customer")
+    assert drain() == [100]
+    with unit_of_work() as s:
+        assert s.exec(select(Customer).where(Customer.full_name == "Fresh Customer")).first()

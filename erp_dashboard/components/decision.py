@@ -105,8 +105,8 @@ def _reject_form(row: JobRow) -> rx.Component:
         rx.text_area(
             placeholder=COMMENT_LABEL,
             aria_label=COMMENT_LABEL,
-            value=JobsState.comments[row.id],
-            on_change=lambda text: JobsState.set_comment(row.id, text),
+            value=JobsState.row_text[row.id],
+            on_change=lambda text: JobsState.set_row_text(row.id, text),
             max_length=2000,
             size="1",
             id=f"comment-{row.id}",

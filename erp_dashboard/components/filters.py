@@ -4,6 +4,7 @@ import reflex as rx
 
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.states.session import SessionState
 
 
 def _filter(job_list: JobList) -> rx.Component:
@@ -32,6 +33,18 @@ def filter_menu() -> rx.Component:
     return rx.vstack(
         rx.text("Filters", weight="bold", size="2", color_scheme="gray"),
         *[_filter(job_list) for job_list in JobList],
+        rx.cond(
+            SessionState.can_approve,
+            rx.button(
+                rx.icon("refresh-cw", size=14),
+                "Refresh customers",
+                variant="ghost",
+                size="1",
+                margin_top="12px",
+                on_click=JobsState.refresh_customers,
+                id="refresh-customers",
+            ),
+        ),
         width="220px",
         min_width="220px",
         spacing="1",

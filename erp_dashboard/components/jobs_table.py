@@ -109,11 +109,40 @@ def _job_button(row: JobRow, label: str, action: str) -> rx.Component:
     )
 
 
+def _link_form(row: JobRow) -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            placeholder="Project number",
+            aria_label="Project number to link",
+            value=JobsState.row_text[row.id],
+            on_change=lambda text: JobsState.set_row_text(row.id, text),
+            size="1",
+            width="140px",
+        ),
+        _job_button(row, "Link", "link"),
+        rx.button("Cancel", size="1", variant="ghost", on_click=JobsState.undecide(row.id)),
+    )
+
+
 def _job_actions(row: JobRow) -> rx.Component:
     return rx.cond(
         JobsState.job_list == "archived",
         _job_button(row, "Unarchive", "unarchive"),
-        rx.hstack(_job_button(row, "Import", "import"), _job_button(row, "Archive", "archive")),
+        rx.cond(
+            JobsState.decisions[row.id] == "link",
+            _link_form(row),
+            rx.hstack(
+                _job_button(row, "Import", "import"),
+                rx.button(
+                    "Link…",
+                    size="1",
+                    variant="outline",
+                    on_click=JobsState.decide(row.id, "link"),
+                    id=f"decide-link-{row.id}",
+                ),
+                _job_button(row, "Archive", "archive"),
+            ),
+        ),
     )
 
 

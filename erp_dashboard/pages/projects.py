@@ -10,10 +10,10 @@ from erp_dashboard.states.session import SessionState
 
 def _field(label: str, name: str, *, locked: bool = False, **props) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=f"project-{name}", size="2", weight="medium"),
+        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
         rx.input(
             name=name,
-            id=f"project-{name}",
+            id=name,
             default_value=ProjectsState.editing[name],
             disabled=ProjectsState.editing_locked if locked else False,
             width="100%",
@@ -29,7 +29,7 @@ def _checkbox(label: str, name: str) -> rx.Component:
         rx.el.input(
             type="checkbox",
             name=name,
-            id=f"project-{name}",
+            id=name,
             default_checked=ProjectsState.editing[name] != "False",
         ),
         " ",
@@ -96,8 +96,8 @@ def _form() -> rx.Component:
             reset_on_submit=False,
             key=ProjectsState.editing_id,
         ),
-        width="460px",
-        min_width="460px",
+        width="400px",
+        min_width="400px",
     )
 
 

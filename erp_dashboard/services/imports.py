@@ -105,14 +105,15 @@ def import_job(actor: Actor, job_id: int, version: int) -> str:
         return f"“{job.full_name}” was imported as project “{project.name}”."
 
 
-def link_job(actor: Actor, job_id: int, version: int, project_id: int) -> str:
-    """Link a QuickBooks job to an existing project that has no job yet."""
+def link_job(actor: Actor, job_id: int, version: int, project_number: str) -> str:
+    """Link a QuickBooks job to the existing project with `project_number` (no job yet)."""
     require_role(actor, Role.APPROVER, "link QuickBooks jobs")
     with unit_of_work() as session:
         job = _job(session, job_id, version, JobList.READY_TO_IMPORT)
-        project = session.get(Project, project_id)
+        number = project_number.strip()
+        project = session.exec(select(Project).where(Project.number == number)).first()
         if project is None:
-            raise NotFound(f"Project {project_id} does not exist.")
+            raise NotFound(f"No project has number {number!r}.")
         if project.qb_list_id:
             raise InvalidInput(f"“{project.name}” is already linked to a QuickBooks job.")
         _link(session, job, project, actor)

@@ -17,12 +17,14 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from erp_dashboard import config, qbxml
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, QbwcSession, utcnow
 from erp_dashboard.services import export_queue
+from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import JobList, bump_count
 
 log = logging.getLogger(__name__)
@@ -217,6 +219,14 @@ class WebConnector:
             session.flush()
             export_queue.release_orphans(session, now)
             return f"Done: {qbwc.exported} sent, {qbwc.failed} refused by QuickBooks."
+
+
+def request_customer_sync(actor: Actor) -> str:
+    """Make the next Web Connector session re-read QuickBooks' customers."""
+    require_role(actor, Role.APPROVER, "refresh QuickBooks customers")
+    with unit_of_work() as session:
+        session.execute(update(QbwcSession).values(sync_finished_at=None))
+    return "Customers will be refreshed at the next Web Connector session."
 
 
 def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:

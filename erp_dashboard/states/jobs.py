@@ -8,7 +8,7 @@ import dataclasses
 import reflex as rx
 
 from erp_dashboard import live, routes
-from erp_dashboard.services import auth, imports, job_lists, jobs
+from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
@@ -76,7 +76,7 @@ class JobsState(rx.State):
     decisions: dict[int, str] = {}
     chosen: dict[int, str] = {}
     chosen_name: dict[int, str] = {}
-    comments: dict[int, str] = {}
+    row_text: dict[int, str] = {}  # typed into a row: a rejection comment or a project number
     row_errors: dict[int, str] = {}
     notice: str = ""
     notice_ok: bool = True
@@ -158,7 +158,7 @@ class JobsState(rx.State):
 
     def _forget_decisions(self) -> None:
         self.decisions, self.chosen, self.chosen_name = {}, {}, {}
-        self.comments, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
+        self.row_text, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
 
     @rx.event
     async def choose_list(self, job_list: str):
@@ -233,7 +233,7 @@ class JobsState(rx.State):
     @rx.event
     def decide(self, row_id: int, decision: str):
         """Mark a row Accept or Reject (nothing is saved until Export or Reject)."""
-        if decision not in ("accept", "reject"):
+        if decision not in ("accept", "reject", "link"):
             return
         self.decisions[row_id] = decision
         self.row_errors.pop(row_id, None)
@@ -247,15 +247,15 @@ class JobsState(rx.State):
         self._undecide(row_id)
 
     def _undecide(self, row_id: int) -> None:
-        for pending in (self.decisions, self.chosen, self.chosen_name, self.comments):
+        for pending in (self.decisions, self.chosen, self.chosen_name, self.row_text):
             pending.pop(row_id, None)
         if self.picker_row == row_id:
             self.picker_row = -1
 
     @rx.event
-    def set_comment(self, row_id: int, text: str):
-        """The rejection comment typed so far."""
-        self.comments[row_id] = text
+    def set_row_text(self, row_id: int, text: str):
+        """The comment or project number typed into a row so far."""
+        self.row_text[row_id] = text
 
     @rx.event
     async def open_picker(self, row_id: int):
@@ -340,7 +340,7 @@ class JobsState(rx.State):
         try:
             actor = await current_actor(self)
             message = await asyncio.to_thread(
-                reject, actor, row.id, row.version, self.comments.get(row_id, "")
+                reject, actor, row.id, row.version, self.row_text.get(row_id, "")
             )
         except ServiceError as err:
             self.row_errors[row_id] = str(err)
@@ -369,10 +369,12 @@ class JobsState(rx.State):
 
     @rx.event
     async def act_on_job(self, row_id: int, action: str):
-        """Import, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
+        """Import, link, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
         row = next((r for r in self.rows if r.id == row_id), None)
+        number = self.row_text.get(row_id, "")
         calls = {
             "import": lambda actor: imports.import_job(actor, row.id, row.version),
+            "link": lambda actor: imports.link_job(actor, row.id, row.version, number),
             "archive": lambda actor: imports.set_archived(actor, row.id, row.version, True),
             "unarchive": lambda actor: imports.set_archived(actor, row.id, row.version, False),
         }
@@ -385,6 +387,15 @@ class JobsState(rx.State):
         except ServiceError as err:
             self._say(str(err), ok=False)
         await self._reload()
+
+    @rx.event
+    async def refresh_customers(self):
+        """Ask the next Web Connector session to re-read QuickBooks' customers."""
+        try:
+            actor = await current_actor(self)
+            self._say(await asyncio.to_thread(web_connector.request_customer_sync, actor), ok=True)
+        except ServiceError as err:
+            self._say(str(err), ok=False)
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.notice, self.notice_ok = text, ok

@@ -193,8 +193,15 @@ def test_import_and_archive_quickbooks_jobs(app, new_page):
     expect(row(page, "Lobby Refresh")).to_have_count(0)
     page.locator("#filter-archived").click()
     expect(row(page, "Lobby Refresh")).to_be_visible()
+    page.locator("#filter-ready_to_import").click()
+    linking = row(page, "Fleet Garage")
+    linking.get_by_role("button", name="Link…").click()
+    linking.get_by_label("Project number to link").fill("P-1028")  # Evergreen Lab, never sent
+    linking.get_by_role("button", name="Link", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("now linked to project “Evergreen Lab”")
     page.locator("#filter-synced").click()
     expect(row(page, "Science Annex")).to_contain_text("Oakmont University:Science Annex")
+    expect(row(page, "Evergreen Lab")).to_contain_text("Delta Logistics:Fleet Garage")
 
 
 def test_approver_downloads_the_web_connector_file(app, new_page):

@@ -10,10 +10,13 @@ from playwright.sync_api import expect
 from tests.e2e.harness import choose_customer, count, hydrated, row, sign_in
 
 
-def open_projects(page, base: str) -> None:
+def open_projects(page, base: str, search: str = "") -> None:
     page.goto(f"{base}/projects")
     hydrated(page)
     expect(page.locator("#projects-table")).to_be_visible()
+    if search:
+        page.get_by_label("Search projects").fill(search)
+        expect(page.locator("#projects-table tbody tr").first).to_contain_text(search)
 
 
 def test_send_reject_fix_resend_export(app, new_page):
@@ -24,12 +27,13 @@ def test_send_reject_fix_resend_export(app, new_page):
 
     open_projects(admin, app["base"])
     admin.locator("#new-project").click()
-    admin.fill("#project-name", "Pier 9 Warehouse")
-    admin.fill("#project-number", "P-9009")
-    admin.fill("#project-street", "9 Pier Rd")
-    admin.fill("#project-city", "Seattle")
+    admin.fill("#name", "Pier 9 Warehouse")
+    admin.fill("#number", "P-9009")
+    admin.fill("#street", "9 Pier Rd")
+    admin.fill("#city", "Seattle")
     admin.locator("#save-project").click()
     expect(admin.locator("#projects-notice")).to_contain_text("was added")
+    admin.get_by_label("Search projects").fill("Pier 9")
     row(admin, "Pier 9 Warehouse").get_by_role("button", name="Send to ERP").click()
     expect(row(admin, "Pier 9 Warehouse")).to_contain_text("Waiting for an approver")
 
@@ -40,11 +44,11 @@ def test_send_reject_fix_resend_export(app, new_page):
     r.locator("button[id^=reject-]").click()
     expect(row(approver, "Pier 9 Warehouse")).to_have_count(0)
 
-    open_projects(admin, app["base"])
+    open_projects(admin, app["base"], "Pier 9")
     rejected = row(admin, "Pier 9 Warehouse")
     expect(rejected.locator(".rejection")).to_contain_text("Pier 9 Cold Store")
     rejected.get_by_role("button", name="Edit").click()
-    admin.fill("#project-name", "Pier 9 Cold Store")
+    admin.fill("#name", "Pier 9 Cold Store")
     admin.locator("#save-project").click()
     expect(admin.locator("#projects-notice")).to_contain_text("saved")
     row(admin, "Pier 9 Cold Store").get_by_role("button", name="Re-send to ERP").click()
@@ -55,7 +59,7 @@ def test_send_reject_fix_resend_export(app, new_page):
     expect(approver.locator("#notice")).to_contain_text(
         "is in QuickBooks as Harbor City Council:Pier 9 Cold Store", timeout=15_000
     )
-    open_projects(admin, app["base"])
+    open_projects(admin, app["base"], "Pier 9")
     expect(row(admin, "Pier 9 Cold Store")).to_contain_text(re.compile("Synced"))
 
 
@@ -65,12 +69,12 @@ def test_locked_while_waiting_and_retrieve(app, new_page):
     open_projects(admin, app["base"])
     waiting = row(admin, "Granite Tower Lobby")
     waiting.get_by_role("button", name="Edit").click()
-    expect(admin.locator("#project-name")).to_be_disabled()
-    expect(admin.locator("#project-number")).to_be_enabled()
+    expect(admin.locator("#name")).to_be_disabled()
+    expect(admin.locator("#number")).to_be_enabled()
     waiting.get_by_role("button", name="Retrieve from ERP").click()
     expect(admin.locator("#projects-notice")).to_contain_text("retrieved")
     row(admin, "Granite Tower Lobby").get_by_role("button", name="Edit").click()
-    expect(admin.locator("#project-name")).to_be_enabled()
+    expect(admin.locator("#name")).to_be_enabled()
 
 
 def test_bad_input_is_refused_with_a_message(app, new_page):
@@ -78,12 +82,12 @@ def test_bad_input_is_refused_with_a_message(app, new_page):
     sign_in(admin, app["base"], "admin@example.com")
     open_projects(admin, app["base"])
     admin.locator("#new-project").click()
-    admin.fill("#project-name", "Café ☕ Annex")
-    admin.fill("#project-number", "P-1001")  # taken by a demo project
-    admin.fill("#project-street", "1, Main St")
+    admin.fill("#name", "Café ☕ Annex")
+    admin.fill("#number", "P-1001")  # taken by a demo project
+    admin.fill("#street", "1, Main St")
     admin.locator("#save-project").click()
     expect(admin.locator("#form-error")).to_contain_text("P-1001")
-    admin.fill("#project-number", "P-7777")
+    admin.fill("#number", "P-7777")
     admin.locator("#save-project").click()
     expect(admin.locator("#form-error")).to_contain_text("QuickBooks cannot store")
     expect(admin.locator("#form-error")).to_contain_text("comma")

@@ -16,12 +16,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("project") as batch_op:
-        batch_op.add_column(
-            sa.Column("erp_sync", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
+    # A plain ADD COLUMN: a batch (copy-and-rename) on SQLite would drop the search triggers.
+    op.add_column(
+        "project", sa.Column("erp_sync", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("project") as batch_op:
-        batch_op.drop_column("erp_sync")
+    op.drop_column("project", "erp_sync")

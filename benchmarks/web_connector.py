@@ -24,7 +24,7 @@ from benchmarks import bulk_seed
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
 from erp_dashboard.services import auth, jobs, projects
-from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.services.permissions import Role
 from erp_dashboard.simulator.quickbooks import add_customer
 from erp_dashboard.simulator.web_connector import run_session
 from erp_dashboard.startup import migrate
@@ -34,16 +34,14 @@ RESULTS = Path(__file__).with_name("results-web-connector.md")
 GOAL_ROUND_TRIPS, GOAL_SECONDS = 20, 10.0
 
 
-def _actor(user) -> Actor:
-    return Actor(user.id, user.email, user.name, Role(user.role))
-
-
 def queue_exports(n: int) -> None:
     """n projects, sent and accepted under 10 customers: n CustomerAddRq waiting."""
     password = secrets.token_urlsafe(16)
     with unit_of_work() as s:
-        admin = _actor(auth.create_user(s, "a@example.com", "Admin", password, Role.ADMIN))
-        approver = _actor(auth.create_user(s, "b@example.com", "Appr", password, Role.APPROVER))
+        admin = auth.actor_of(auth.create_user(s, "a@example.com", "Admin", password, Role.ADMIN))
+        approver = auth.actor_of(
+            auth.create_user(s, "b@example.com", "Appr", password, Role.APPROVER)
+        )
         customers = []
         for i in range(10):
             item = add_customer(s, f"Customer {i:02d}")

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument(
+        "--company-admin", action="store_true", help="may add, deactivate and re-role people"
+    )
     args = parser.parse_args(argv)
 
     migrate()
@@ -35,7 +38,14 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("ERP_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
         try:
             with unit_of_work() as session:
-                user = auth.create_user(session, args.email, args.name, password, Role(args.role))
+                user = auth.create_user(
+                    session,
+                    args.email,
+                    args.name,
+                    password,
+                    Role(args.role),
+                    company_admin=args.company_admin,
+                )
         except ServiceError as err:
             print(err, file=sys.stderr)
             return 1

@@ -30,6 +30,7 @@ class Settings:
     qbwc_batch: int
     customer_sync_minutes: int
     simulator_every_seconds: float
+    public_url: str
 
 
 def load() -> Settings:
@@ -46,4 +47,5 @@ def load() -> Settings:
         qbwc_batch=_int("QBWC_BATCH", 200),
         customer_sync_minutes=_int("ERP_CUSTOMER_SYNC_MINUTES", 15),
         simulator_every_seconds=float(os.environ.get("ERP_SIMULATOR_SECONDS", "2")),
+        public_url=os.environ.get("ERP_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
     )

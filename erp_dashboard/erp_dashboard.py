@@ -7,6 +7,7 @@ from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
 from erp_dashboard.pages.outbox import outbox_page
+from erp_dashboard.pages.people import people_page
 from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
@@ -15,6 +16,7 @@ from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.outbox import OutboxState
+from erp_dashboard.states.people import PeopleState
 from erp_dashboard.states.projects import ProjectsState
 from erp_dashboard.states.session import SessionState
 
@@ -44,6 +46,12 @@ app.add_page(
     route=routes.OUTBOX,
     title="Outbox · ERP Integrations",
     on_load=[SessionState.require_session, OutboxState.open_page],
+)
+app.add_page(
+    people_page,
+    route=routes.PEOPLE,
+    title="People · ERP Integrations",
+    on_load=[SessionState.require_session, PeopleState.open_page],
 )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
 app.register_lifespan_task(simulated_web_connector)

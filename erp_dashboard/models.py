@@ -24,6 +24,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=32)
     is_active: bool = True
+    is_company_admin: bool = False  # manages people, whatever the role
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -105,6 +106,14 @@ class Project(SQLModel, table=True):
     synced_at: datetime | None = None
     qb_exported: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     erp_changes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ProjectApprover(SQLModel, table=True):
+    """An Accounting Approver a project names as its own (then only they are notified)."""
+
+    __tablename__ = "project_approver"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
 
 
 class QbJob(SQLModel, table=True):

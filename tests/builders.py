@@ -7,19 +7,16 @@ from datetime import date
 
 from sqlmodel import select
 
-from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Customer, Project
+from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.models import Customer, Email, Project
 from erp_dashboard.services import auth, job_lists, jobs, projects
+from erp_dashboard.services.notifications import REJECTION_SUBJECT
 from erp_dashboard.services.permissions import Actor, Role
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, add_customer
 
 PASSWORD = "correct-horse-battery"
 QBWC_USER, QBWC_PASSWORD = "qbwc-test", "qbwc-test-password"  # the db fixture sets these
-
-
-def actor(user) -> Actor:
-    return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
 
 
 @dataclass
@@ -35,7 +32,11 @@ class World:
     def build(cls, n_projects: int = 3) -> World:
         with unit_of_work() as s:
             people = [
-                actor(auth.create_user(s, email, name, PASSWORD, role))
+                auth.actor_of(
+                    auth.create_user(
+                        s, email, name, PASSWORD, role, company_admin=role is Role.ADMIN
+                    )
+                )
                 for email, name, role in (
                     ("ann@example.com", "Ann Approver", Role.APPROVER),
                     ("bob@example.com", "Bob Approver", Role.APPROVER),
@@ -108,3 +109,13 @@ def drain(wc=None, quickbooks=None) -> list[int]:
             break
     wc.close_connection(ticket)
     return results
+
+
+def rejection_emails() -> list:
+    """The rejection notifications in the outbox, oldest first."""
+    with read_only() as s:
+        return list(
+            s.exec(
+                select(Email).where(Email.subject.startswith(REJECTION_SUBJECT)).order_by(Email.id)
+            ).all()
+        )

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Customer, Email, ErpEvent, Project, WorkItem
+from erp_dashboard.models import Customer, ErpEvent, Project, WorkItem
 from erp_dashboard.services import job_lists, jobs
 from erp_dashboard.services.errors import (
     ConcurrentChange,
@@ -19,7 +19,7 @@ from erp_dashboard.services.errors import (
 )
 from erp_dashboard.services.state_machine import TRANSITIONS, move
 from erp_dashboard.simulator.quickbooks import add_customer
-from tests.builders import drain
+from tests.builders import drain, rejection_emails
 
 
 def state(world, project_id) -> str:
@@ -89,8 +89,7 @@ def test_reject_records_comment_and_queues_the_email(world):
     project = world.project(pid)
     assert (project.erp_state, project.erp_comment) == ("rejected", "Wrong number")
     assert world.counts()["ready_to_export"] == 2
-    with unit_of_work() as s:
-        [email] = s.exec(select(Email)).all()
+    [email] = rejection_emails()
     assert email.subject == "ERP Project Rejection Notification: Project 2"
     assert email.to_addrs == "ann@example.com, bob@example.com, pam@example.com"
     assert "Wrong number" in email.body and "Ann Approver" in email.body
@@ -153,8 +152,7 @@ def test_comment_over_limit_changes_nothing(world):
     with pytest.raises(InvalidInput, match="2001 characters"):
         jobs.reject(world.approver, pid, before.erp_version, "x" * 2001)
     unchanged(world, pid, before)
-    with unit_of_work() as s:
-        assert s.exec(select(Email)).all() == []
+    assert rejection_emails() == []
 
 
 def test_html_in_a_comment_is_kept_as_plain_text(world):
@@ -224,7 +222,7 @@ def test_two_approvers_at_once_exactly_one_wins(world):
         assert len(events(pid)) == 2  # send + the one winner
         with unit_of_work() as s:
             queued = s.exec(select(WorkItem).where(WorkItem.project_id == pid)).all()
-            mails = s.exec(select(Email).where(Email.project_id == pid)).all()
+        mails = [m for m in rejection_emails() if m.project_id == pid]
         assert len(queued) + len(mails) == 1
 
 

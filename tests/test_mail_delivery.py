@@ -14,7 +14,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, utcnow
@@ -105,6 +105,8 @@ def smtp_server():
 
 def reject(world) -> int:
     """Rejects Project 1 through the service, which queues the rejection email."""
+    with unit_of_work() as s:  # only that email in the outbox (not the "awaiting" ones)
+        s.exec(delete(Email))
     pid = world.projects[0]
     jobs.reject(world.approver, pid, world.project(pid).erp_version, "Wrong number")
     with unit_of_work() as s:

@@ -8,11 +8,10 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Email
 from erp_dashboard.services import job_lists, jobs, projects
 from erp_dashboard.services.errors import InvalidInput, PermissionDenied
 from erp_dashboard.simulator.company import SimListItem
-from tests.builders import drain
+from tests.builders import drain, rejection_emails
 
 
 def qb_job(list_id: str) -> SimListItem:
@@ -98,8 +97,7 @@ def test_reject_update_restores_what_quickbooks_holds_and_notifies(world, synced
     jobs.reject_update(world.approver, synced, world.project(synced).erp_version, "Keep it")
     project = world.project(synced)
     assert (project.erp_state, project.name, project.street) == ("synced", "Project 1", "1 Main St")
-    with unit_of_work() as s:
-        [email] = s.exec(select(Email)).all()
+    [email] = rejection_emails()
     assert "Keep it" in email.body
 
 

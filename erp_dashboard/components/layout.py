@@ -23,6 +23,10 @@ def navbar() -> rx.Component:
             rx.link("Jobs", href=f"{routes.JOBS}?filter=ready_to_export", weight="medium"),
             rx.link("Projects", href=routes.PROJECTS, weight="medium", id="nav-projects"),
             rx.link("Outbox", href=routes.OUTBOX, weight="medium", id="nav-outbox"),
+            rx.cond(
+                SessionState.is_company_admin,
+                rx.link("People", href=routes.PEOPLE, weight="medium", id="nav-people"),
+            ),
             spacing="4",
             align="center",
         ),

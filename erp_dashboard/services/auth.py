@@ -32,7 +32,15 @@ def _normal_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, email: str, name: str, password: str, role: Role) -> User:
+def create_user(
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    *,
+    company_admin: bool = False,
+) -> User:
     """Add a user with an argon2-hashed password."""
     email = _normal_email(email)
     if "@" not in email or len(email) > 254:
@@ -41,7 +49,13 @@ def create_user(session: Session, email: str, name: str, password: str, role: Ro
         raise InvalidInput("Passwords need at least 12 characters.")
     if session.exec(select(User).where(User.email == email)).first():
         raise InvalidInput(f"A user with email {email} already exists.")
-    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=_hasher.hash(password),
+        role=role,
+        is_company_admin=company_admin,
+    )
     session.add(user)
     session.flush()
     return user
@@ -111,7 +125,12 @@ def actor_for(token: str) -> Actor:
     if user_session.expires_at <= utcnow() or not user.is_active:
         sign_out(token)
         raise NotSignedIn("Your session has ended. Please sign in again.")
-    return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
+    """The actor a user acts as."""
+    return Actor(user.id, user.email, user.name, Role(user.role), user.is_company_admin)
 
 
 def sign_out(token: str) -> None:

@@ -74,10 +74,6 @@ PROJECT_NAMES = (
 FAILING_PROJECT = "Harbor View Renovation"  # QuickBooks has this job under Bayside already
 
 
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, email=user.email, name=user.name, role=Role(user.role))
-
-
 def is_seeded(session: Session) -> bool:
     """Whether any user exists (then the database is not new)."""
     return session.exec(select(User.id)).first() is not None
@@ -89,7 +85,11 @@ def seed() -> None:
         if is_seeded(session):
             return
         users = {
-            role: _actor(auth.create_user(session, email, name, DEMO_PASSWORD, role))
+            role: auth.actor_of(
+                auth.create_user(
+                    session, email, name, DEMO_PASSWORD, role, company_admin=role is Role.ADMIN
+                )
+            )
             for email, name, role in DEMO_USERS
         }
         for name in CUSTOMERS:

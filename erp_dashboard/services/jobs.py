@@ -61,6 +61,8 @@ def export_problems(project: Project) -> list[str]:
     ]
     if not project.name.strip():
         problems.append("The name is empty.")
+    if any(ch < " " for value in fields.values() for ch in value):
+        problems.append("A field contains a line break or another control character.")
     if any("," in value for value in (project.street, project.city, project.state)):
         problems.append("The address contains a comma, which QuickBooks does not accept.")
     return problems

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlmodel import Session, select
 
-from erp_dashboard.models import Email, Project, User
+from erp_dashboard import config
+from erp_dashboard.models import Email, Project, ProjectApprover, User
 from erp_dashboard.services.permissions import Actor, Role
 
 REJECTION_SUBJECT = "ERP Project Rejection Notification"
+AWAITING_SUBJECT = "ERP project awaiting your approval"
 
 
 def _one_line(text: str) -> str:
@@ -15,32 +19,63 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def approver_emails(session: Session) -> list[str]:
-    """The addresses of every active Accounting Approver."""
-    return list(
-        session.exec(
-            select(User.email).where(User.role == Role.APPROVER.value, User.is_active)
-        ).all()
-    )
+def approver_emails(session: Session, project: Project) -> list[str]:
+    """The project's own active Accounting Approvers, or else every active one."""
+    active = (User.role == Role.APPROVER.value) & User.is_active
+    named = session.exec(
+        select(User.email)
+        .join(ProjectApprover, ProjectApprover.user_id == User.id)
+        .where(ProjectApprover.project_id == project.id, active)
+    ).all()
+    return list(named or session.exec(select(User.email).where(active)).all())
 
 
-def queue_rejection(session: Session, project: Project, approver: Actor, comment: str) -> Email:
-    """The rejection email to the project's creator and its Accounting Approvers."""
-    creator = session.get(User, project.creator_id)
-    recipients = sorted({creator.email, *approver_emails(session)})
-    reason = comment or "(no comment given)"
-    body = (
-        f"Project “{project.name}” (number {project.number}) was rejected for export "
-        f"to QuickBooks by {approver.name} ({approver.email}).\n\n"
-        f"Comment:\n{reason}\n\n"
-        "The project is editable again in the project's Admin tool: correct it and "
-        "send it to ERP again for approval.\n"
-    )
+def _queue(session: Session, project: Project, recipients: set[str], subject: str, body: str):
     email = Email(
-        to_addrs=", ".join(recipients),
-        subject=_one_line(f"{REJECTION_SUBJECT}: {project.name}"),
+        to_addrs=", ".join(sorted(recipients, key=str.casefold)),
+        subject=_one_line(subject),
         body=body,
         project_id=project.id,
     )
     session.add(email)
     return email
+
+
+def queue_rejection(session: Session, project: Project, approver: Actor, comment: str) -> Email:
+    """The rejection email to the project's creator (and sender) and its Accounting Approvers."""
+    people = {session.get(User, project.creator_id).email}
+    if project.erp_sent_by_id:
+        people.add(session.get(User, project.erp_sent_by_id).email)
+    link = f"{config.load().public_url}/projects?search={quote(project.number)}"
+    body = (
+        f"Project “{project.name}” (number {project.number}) was rejected for export "
+        f"to QuickBooks by {approver.name} ({approver.email}).\n\n"
+        f"Comment:\n{comment or '(no comment given)'}\n\n"
+        "The project is editable again in the project's Admin tool: correct it and "
+        f"send it to ERP again for approval.\n\n{link}\n"
+    )
+    return _queue(
+        session,
+        project,
+        people | set(approver_emails(session, project)),
+        f"{REJECTION_SUBJECT}: {project.name}",
+        body,
+    )
+
+
+def queue_awaiting(session: Session, project: Project, sender: Actor, job_list: str) -> Email:
+    """Tell the project's approvers it waits for them (the incumbent only sends a digest)."""
+    link = f"{config.load().public_url}/jobs?filter={job_list}"
+    what = "changes to project" if job_list == "ready_to_update" else "project"
+    body = (
+        f"{sender.name} ({sender.email}) sent {what} “{project.name}” "
+        f"(number {project.number}) to the ERP Integrations tool. "
+        f"It waits for an Accounting Approver:\n\n{link}\n"
+    )
+    return _queue(
+        session,
+        project,
+        set(approver_emails(session, project)),
+        f"{AWAITING_SUBJECT}: {project.name}",
+        body,
+    )

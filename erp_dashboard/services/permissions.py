@@ -33,6 +33,7 @@ class Actor:
     email: str
     name: str
     role: Role
+    is_company_admin: bool = False
 
 
 def require_role(actor: Actor, role: Role, doing: str) -> None:
@@ -41,3 +42,9 @@ def require_role(actor: Actor, role: Role, doing: str) -> None:
         raise PermissionDenied(
             f"{actor.role.label}s cannot {doing}; this needs the {role.label} role."
         )
+
+
+def require_company_admin(actor: Actor, doing: str) -> None:
+    """Refuse unless `actor` manages the company's people."""
+    if not actor.is_company_admin:
+        raise PermissionDenied(f"Only a company admin can {doing}.")

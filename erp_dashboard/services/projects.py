@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Project, utcnow
-from erp_dashboard.services import export_queue
+from erp_dashboard.models import Project, ProjectApprover, User, utcnow
+from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound
 from erp_dashboard.services.jobs import export_problems
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import ErpState, move
+from erp_dashboard.services.state_machine import ErpState, JobList, move
 
 
 def create_project(
@@ -167,6 +167,7 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
             erp_sent_by_id=actor.id,
             erp_comment="",
         )
+        notifications.queue_awaiting(session, project, actor, JobList.READY_TO_EXPORT)
         return f"“{project.name}” was sent to ERP."
 
 
@@ -190,4 +191,21 @@ def _resend(session: Session, actor: Actor, project: Project) -> str:
         erp_sent_at=utcnow(),
         erp_sent_by_id=actor.id,
     )
+    notifications.queue_awaiting(session, project, actor, JobList.READY_TO_UPDATE)
     return f"The changes to “{project.name}” were sent to ERP."
+
+
+def set_approvers(actor: Actor, project_id: int, emails: list[str]) -> str:
+    """Name the project's own Accounting Approvers (none: every approver is notified)."""
+    require_role(actor, Role.ADMIN, "choose a project's approvers")
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    with unit_of_work() as session:
+        project = _locked_row(session, project_id)
+        users = session.exec(select(User).where(User.email.in_(wanted))).all()
+        found = {u.email for u in users if u.is_active and u.role == Role.APPROVER}
+        if missing := sorted(wanted - found):
+            raise InvalidInput(f"Not active Accounting Approvers: {', '.join(missing)}.")
+        session.exec(delete(ProjectApprover).where(ProjectApprover.project_id == project.id))
+        session.add_all(ProjectApprover(project_id=project.id, user_id=u.id) for u in users)
+        names = ", ".join(sorted(found)) or "every Accounting Approver"
+        return f"“{project.name}” will notify {names}."

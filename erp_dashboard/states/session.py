@@ -20,6 +20,7 @@ class SessionState(rx.State):
     role_label: str = ""
     can_approve: bool = False
     can_admin: bool = False
+    is_company_admin: bool = False
     login_error: str = ""
     signing_in: bool = False
 
@@ -32,6 +33,7 @@ class SessionState(rx.State):
         self.role_label = actor.role.label
         self.can_approve = actor.role is Role.APPROVER
         self.can_admin = actor.role is Role.ADMIN
+        self.is_company_admin = actor.is_company_admin
 
     @rx.event
     async def require_session(self):
@@ -80,7 +82,7 @@ class SessionState(rx.State):
         await asyncio.to_thread(auth.sign_out, self.token)
         self.token = ""
         self.user_name = ""
-        self.can_approve = self.can_admin = False
+        self.can_approve = self.can_admin = self.is_company_admin = False
         return rx.redirect(routes.LOGIN)
 
 

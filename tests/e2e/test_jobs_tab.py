@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, Project, User
-from erp_dashboard.services import projects
-from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.services import auth, projects
 from tests.e2e.harness import choose_customer, count, hydrated, row, sign_in
 
 
@@ -82,7 +81,11 @@ def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, n
     expect(row(page, "City Hall Roof")).to_have_count(0)
     expect(page.locator("#notice")).to_contain_text("City Hall Roof")
     with unit_of_work() as s:
-        email = s.exec(select(Email).where(Email.subject.contains("City Hall Roof"))).one()
+        email = s.exec(
+            select(Email).where(
+                Email.subject == "ERP Project Rejection Notification: City Hall Roof"
+            )
+        ).one()
     assert email.subject == "ERP Project Rejection Notification: City Hall Roof"
     assert "<b>Fix</b> the project number" in email.body
     assert "admin@example.com" in email.to_addrs and "approver@example.com" in email.to_addrs
@@ -95,7 +98,7 @@ def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, n
 def test_markup_in_data_is_shown_as_text(app, app_db, new_page):
     with unit_of_work() as s:
         admin = s.exec(select(User).where(User.email == "admin@example.com")).one()
-        actor = Actor(admin.id, admin.email, admin.name, Role(admin.role))
+        actor = auth.actor_of(admin)
         pid = projects.create_project(
             s, actor, name="<img src=x onerror=alert(1)>", number="X-1"
         ).id
@@ -220,7 +223,7 @@ def test_project_changes_are_updated_in_quickbooks(app, app_db, new_page):
     with unit_of_work() as s:
         admin = s.exec(select(User).where(User.email == "admin@example.com")).one()
         project = s.exec(select(Project).where(Project.name == "Bayside Marina")).one()
-    actor = Actor(admin.id, admin.email, admin.name, Role(admin.role))
+    actor = auth.actor_of(admin)
     projects.update_project(actor, project.id, description="Marina with fuel dock")
     projects.send_to_erp(actor, project.id)
     page = new_page()

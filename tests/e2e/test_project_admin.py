@@ -91,3 +91,34 @@ def test_bad_input_is_refused_with_a_message(app, new_page):
     admin.locator("#save-project").click()
     expect(admin.locator("#form-error")).to_contain_text("QuickBooks cannot store")
     expect(admin.locator("#form-error")).to_contain_text("comma")
+
+
+def test_company_admin_deactivates_a_user_whose_session_ends_at_once(app, new_page):
+    admin, manager = new_page(), new_page()
+    sign_in(manager, app["base"], "manager@example.com")
+    sign_in(admin, app["base"], "admin@example.com")
+    admin.goto(f"{app['base']}/people")
+    hydrated(admin)
+    person = admin.locator('tr[data-person="manager@example.com"]')
+    person.get_by_role("button", name="Deactivate").click()
+    expect(admin.locator("#people-notice")).to_contain_text("deactivated")
+    manager.locator("#filter-synced").click()
+    manager.wait_for_url("**/login")
+    admin.fill("#email", "temp@example.com")
+    admin.fill("#person_name", "Temp Worker")
+    admin.fill("#password", "short")
+    admin.locator("#add-person").click()
+    expect(admin.locator("#people-notice")).to_contain_text("12 characters")
+    admin.fill("#password", "a-long-first-password")
+    admin.locator("#add-person").click()
+    expect(admin.locator('tr[data-person="temp@example.com"]')).to_be_visible()
+
+
+def test_people_page_is_for_company_admins_only(app, new_page):
+    approver = new_page()
+    sign_in(approver, app["base"], "approver@example.com")
+    expect(approver.locator("#nav-people")).to_have_count(0)
+    approver.goto(f"{app['base']}/people")
+    hydrated(approver)
+    expect(approver.locator("#people-notice")).to_contain_text("Only a company admin")
+    expect(approver.locator('tr[data-person="admin@example.com"]')).to_have_count(0)

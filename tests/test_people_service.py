@@ -1,0 +1,70 @@
+"""Company admins manage people; a deactivated user's session ends at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from erp_dashboard.services import auth, jobs, people
+from erp_dashboard.services.errors import InvalidInput, NotSignedIn, PermissionDenied
+from tests.builders import PASSWORD
+
+
+def test_company_admin_adds_a_person_who_can_sign_in(world):
+    message = people.add_person(world.admin, "New@Example.com", "Nia New", "viewer", PASSWORD)
+    assert "can now sign in" in message
+    assert auth.actor_for(auth.sign_in("new@example.com", PASSWORD)).name == "Nia New"
+    assert [p.email for p in people.people(world.admin)][-1] == "vic@example.com"
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "role", "message"),
+    [
+        ("ann@example.com", "Dup", "viewer", "already exists"),
+        ("x@example.com", "", "viewer", "name"),
+        ("x@example.com", "Evil\r\nBcc: spy@example.com", "viewer", "one line"),
+        ("x@example.com", "X", "superuser", "no role"),
+        ("x@example.com", "N" * 101, "viewer", "100"),
+    ],
+)
+def test_bad_people_are_refused(world, email, name, role, message):
+    with pytest.raises(InvalidInput, match=message):
+        people.add_person(world.admin, email, name, role, PASSWORD)
+
+
+def test_granting_and_revoking_the_approver_role(world):
+    vic = world.viewer
+    with pytest.raises(PermissionDenied):
+        jobs.reject(vic, world.projects[0], 1, "")
+    people.set_role(world.admin, vic.id, "accounting_approver")
+    token = auth.sign_in("vic@example.com", PASSWORD)
+    approver = auth.actor_for(token)
+    jobs.reject(approver, world.projects[0], 1, "now I may")
+    people.set_role(world.admin, vic.id, "viewer")
+    with pytest.raises(PermissionDenied):  # the live session sees the change at once
+        jobs.reject(auth.actor_for(token), world.projects[1], 1, "")
+
+
+def test_deactivation_ends_live_sessions_at_once(world):
+    token = auth.sign_in("bob@example.com", PASSWORD)
+    people.set_active(world.admin, world.approver2.id, False)
+    with pytest.raises(NotSignedIn):
+        auth.actor_for(token)
+    with pytest.raises(InvalidInput, match="incorrect"):
+        auth.sign_in("bob@example.com", PASSWORD)
+    with pytest.raises(InvalidInput, match="yourself"):
+        people.set_active(world.admin, world.admin.id, False)
+    people.set_active(world.admin, world.approver2.id, True)
+    assert auth.actor_for(auth.sign_in("bob@example.com", PASSWORD)).name == "Bob Approver"
+
+
+@pytest.mark.parametrize("who", ["approver", "viewer"])
+def test_only_company_admins_manage_people(world, who):
+    actor = getattr(world, who)
+    for call in (
+        lambda: people.people(actor),
+        lambda: people.add_person(actor, "z@example.com", "Z", "viewer", PASSWORD),
+        lambda: people.set_role(actor, actor.id, "accounting_approver"),
+        lambda: people.set_active(actor, world.viewer.id, False),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()

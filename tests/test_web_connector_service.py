@@ -30,6 +30,15 @@ def start(wc: WebConnector) -> str:
     return ticket
 
 
+def export_session(world) -> tuple[int, WebConnector, str]:
+    """Customers synced, Project 1 accepted, a new session open: (project, wc, ticket)."""
+    pid = world.projects[0]
+    drain()
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    wc = WebConnector()
+    return pid, wc, start(wc)
+
+
 def exchange(wc, ticket, quickbooks=None) -> tuple[str, str]:
     """One sendRequestXML and QuickBooks' answer (not yet given back)."""
     request = wc.send_request_xml(ticket, "", "", "US", 13, 0)
@@ -100,11 +109,7 @@ def test_session_lost_after_quickbooks_added_the_job_never_creates_a_second(worl
 
 
 def test_session_lost_before_quickbooks_saw_it_adds_the_job_next_time(world):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     wc.send_request_xml(ticket, "", "", "US", 13, 0)  # lost before QuickBooks ran it
     wc.close_connection(ticket)
     assert drain() == [1, 100]  # verify (not found: re-queued), then add
@@ -113,11 +118,7 @@ def test_session_lost_before_quickbooks_saw_it_adds_the_job_next_time(world):
 
 
 def test_expired_session_items_are_verified_too(world):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     exchange(wc, ticket)  # QuickBooks ran it; then the session expired unanswered
     with unit_of_work() as s:
         for row in s.exec(select(QbwcSession)).all():
@@ -129,11 +130,7 @@ def test_expired_session_items_are_verified_too(world):
 
 
 def test_a_response_delivered_twice_is_applied_once(world):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     _, response = exchange(wc, ticket)
     assert wc.receive_response_xml(ticket, response, "", "") == 100
     assert wc.receive_response_xml(ticket, response, "", "") == 100
@@ -150,11 +147,7 @@ def test_a_response_delivered_twice_is_applied_once(world):
     ids=["truncated", "no-status", "unknown-request-id"],
 )
 def test_bad_responses_lose_and_duplicate_nothing(world, mangle):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     _, response = exchange(wc, ticket)
     result = wc.receive_response_xml(ticket, mangle(response), "", "")
     assert result in (-1, 1)
@@ -168,11 +161,7 @@ def test_bad_responses_lose_and_duplicate_nothing(world, mangle):
 
 
 def test_windows_1252_responses_are_read(world):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     _, response = exchange(wc, ticket)
     declared = re.sub(r"^<\?xml[^>]*\?>", '<?xml version="1.0" encoding="windows-1252"?>', response)
     assert wc.receive_response_xml(ticket, declared, "", "") == 100
@@ -180,11 +169,7 @@ def test_windows_1252_responses_are_read(world):
 
 
 def test_hresult_errors_are_reported_and_items_verified_later(world):
-    pid = world.projects[0]
-    drain()
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    wc = WebConnector()
-    ticket = start(wc)
+    pid, wc, ticket = export_session(world)
     wc.send_request_xml(ticket, "", "", "US", 13, 0)
     assert wc.receive_response_xml(ticket, "", "0x80040400", "parse error") == -1
     assert "0x80040400" in wc.get_last_error(ticket)

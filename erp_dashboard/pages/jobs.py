@@ -5,6 +5,7 @@ import reflex as rx
 from erp_dashboard.components.filters import filter_menu
 from erp_dashboard.components.jobs_table import jobs_table, pager
 from erp_dashboard.components.layout import page_shell
+from erp_dashboard.components.notice import notice
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
@@ -35,19 +36,6 @@ def _export_bar() -> rx.Component:
     )
 
 
-def _notice() -> rx.Component:
-    return rx.cond(
-        JobsState.notice != "",
-        rx.callout(
-            JobsState.notice,
-            icon=rx.cond(JobsState.notice_ok, "circle-check", "triangle-alert"),
-            color_scheme=rx.cond(JobsState.notice_ok, "green", "red"),
-            role="status",
-            id="notice",
-        ),
-    )
-
-
 def jobs_page() -> rx.Component:
     """Filters on the left; search, actions, the table and paging on the right."""
     return page_shell(
@@ -70,7 +58,7 @@ def jobs_page() -> rx.Component:
                     width="100%",
                     align="center",
                 ),
-                _notice(),
+                notice(JobsState.notice, JobsState.notice_ok, "notice"),
                 rx.cond(
                     JobsState.load_error != "", rx.callout(JobsState.load_error, color_scheme="red")
                 ),

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard.components.layout import page_shell
+from erp_dashboard.components.notice import notice
 from erp_dashboard.services.people import Person
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.people import PeopleState
@@ -88,16 +89,7 @@ def people_page() -> rx.Component:
     """Everyone, with their role and whether they can sign in."""
     return page_shell(
         rx.heading("People", size="7", margin_bottom="16px"),
-        rx.cond(
-            PeopleState.notice != "",
-            rx.callout(
-                PeopleState.notice,
-                color_scheme=rx.cond(PeopleState.notice_ok, "green", "red"),
-                role="status",
-                id="people-notice",
-                margin_bottom="12px",
-            ),
-        ),
+        notice(PeopleState.notice, PeopleState.notice_ok, "people-notice"),
         rx.hstack(
             rx.table.root(
                 rx.table.header(

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard.components.layout import page_shell
+from erp_dashboard.components.notice import notice
 from erp_dashboard.services.project_pages import PAGE_SIZE, ProjectRow
 from erp_dashboard.states.projects import NONE, ProjectsState
 from erp_dashboard.states.session import SessionState
@@ -185,16 +186,7 @@ def projects_page() -> rx.Component:
             width="100%",
             margin_bottom="16px",
         ),
-        rx.cond(
-            ProjectsState.notice != "",
-            rx.callout(
-                ProjectsState.notice,
-                color_scheme=rx.cond(ProjectsState.notice_ok, "green", "red"),
-                role="status",
-                id="projects-notice",
-                margin_bottom="12px",
-            ),
-        ),
+        notice(ProjectsState.notice, ProjectsState.notice_ok, "projects-notice"),
         rx.hstack(
             rx.vstack(
                 rx.input(

@@ -142,6 +142,19 @@ def _finish(session: Session, item: WorkItem, status: str, message: str) -> Proj
     return session.get(Project, item.project_id)
 
 
+def _failed(session: Session, item: WorkItem, action: str, code: int, message: str) -> str:
+    """QuickBooks refused the item: the project moves on with its code and message."""
+    move(
+        session,
+        _finish(session, item, "failed", message),
+        action,
+        None,
+        qb_error_code=code,
+        qb_error_message=message,
+    )
+    return "failed"
+
+
 def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> None:
     project = _finish(session, item, "done", message)
     unlinked = session.exec(select(QbJob).where(QbJob.list_id == job.list_id)).first()
@@ -173,15 +186,7 @@ def apply_add(session: Session, result: qbxml.QBResult) -> str | None:
     if result.ok and result.customers:
         _synced(session, item, result.customers[0], result.message)
         return "done"
-    move(
-        session,
-        _finish(session, item, "failed", result.message),
-        "export_failed",
-        None,
-        qb_error_code=result.status_code,
-        qb_error_message=result.message,
-    )
-    return "failed"
+    return _failed(session, item, "export_failed", result.status_code, result.message)
 
 
 def apply_mod(session: Session, result: qbxml.QBResult) -> str | None:
@@ -215,15 +220,7 @@ def apply_mod(session: Session, result: qbxml.QBResult) -> str | None:
         item.request_id = item.request_id[: qbxml.REQUEST_ID_MAX - 2] + RETRY_SUFFIX
         session.add(item)
         return "retry"
-    move(
-        session,
-        _finish(session, item, "failed", result.message),
-        "update_failed",
-        None,
-        qb_error_code=result.status_code,
-        qb_error_message=result.message,
-    )
-    return "failed"
+    return _failed(session, item, "update_failed", result.status_code, result.message)
 
 
 def apply_refresh(session: Session, ticket_hash: str, found: dict[str, qbxml.CustomerRet]) -> None:
@@ -243,14 +240,7 @@ def apply_refresh(session: Session, ticket_hash: str, found: dict[str, qbxml.Cus
         job = found.get(project.qb_list_id or "")
         if job is None:
             message = f"QuickBooks no longer has the job {project.qb_full_name}."
-            move(
-                session,
-                _finish(session, item, "failed", message),
-                "update_failed",
-                None,
-                qb_error_code=3120,
-                qb_error_message=message,
-            )
+            _failed(session, item, "update_failed", 3120, message)
             continue
         project.qb_edit_sequence = job.edit_sequence
         item.status, item.verify_first = "queued", False

@@ -29,30 +29,19 @@ app.add_page(
     title="Sign in · ERP Integrations",
     on_load=SessionState.redirect_if_signed_in,
 )
-app.add_page(
-    jobs_page,
-    route=routes.JOBS,
-    title="Jobs · ERP Integrations",
-    on_load=[SessionState.require_session, JobsState.open_page],
+SIGNED_IN_PAGES = (  # every page but /login needs a session
+    (jobs_page, routes.JOBS, "Jobs", JobsState.open_page),
+    (projects_page, routes.PROJECTS, "Projects", ProjectsState.open_page),
+    (outbox_page, routes.OUTBOX, "Outbox", OutboxState.open_page),
+    (people_page, routes.PEOPLE, "People", PeopleState.open_page),
 )
-app.add_page(
-    projects_page,
-    route=routes.PROJECTS,
-    title="Projects · ERP Integrations",
-    on_load=[SessionState.require_session, ProjectsState.open_page],
-)
-app.add_page(
-    outbox_page,
-    route=routes.OUTBOX,
-    title="Outbox · ERP Integrations",
-    on_load=[SessionState.require_session, OutboxState.open_page],
-)
-app.add_page(
-    people_page,
-    route=routes.PEOPLE,
-    title="People · ERP Integrations",
-    on_load=[SessionState.require_session, PeopleState.open_page],
-)
+for page, route, title, load in SIGNED_IN_PAGES:
+    app.add_page(
+        page,
+        route=route,
+        title=f"{title} · ERP Integrations",
+        on_load=[SessionState.require_session, load],
+    )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
 app.register_lifespan_task(simulated_web_connector)
 app.register_lifespan_task(delivery_loop)

@@ -116,3 +116,21 @@ def world(db):
     from tests.builders import World
 
     return World.build()
+
+
+@pytest.fixture
+def fake():
+    """An in-memory Web Connector service that records every call (SOAP tests)."""
+    from tests.test_qbwc_soap import FakeService
+
+    return FakeService()
+
+
+@pytest.fixture
+def url(fake):
+    """`fake` behind the real SOAP endpoint on a free local port; yields its /qbwc URL."""
+    from erp_dashboard.qbwc.soap import soap_app
+    from tests.test_qbwc_soap import serve
+
+    with serve(soap_app(fake)) as base:
+        yield f"{base}/qbwc"

@@ -153,17 +153,6 @@ def fault(response: httpx.Response) -> tuple[str, str]:
 
 
 @pytest.fixture
-def fake() -> FakeService:
-    return FakeService()
-
-
-@pytest.fixture
-def url(fake) -> Iterator[str]:
-    with serve(soap_app(fake)) as base:
-        yield f"{base}/qbwc"
-
-
-@pytest.fixture
 def qbwc(url):
     """The Web Connector's view of our endpoint: zeep bound to Intuit's WSDL at ``url``."""
     return zeep.Client(str(intuit_wsdl())).create_service(PORT, url)

@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import SQLModel, select
 
 from erp_dashboard.db import engine, unit_of_work
-from erp_dashboard.qbwc.soap import soap_app
 from erp_dashboard.qbxml import JobFields, customer_add_rq, customer_query_rq, parse_response
 from erp_dashboard.simulator import web_connector
 from erp_dashboard.simulator.company import SimListItem
@@ -26,7 +25,7 @@ from erp_dashboard.simulator.web_connector import (
     main,
     run_session,
 )
-from tests.test_qbwc_soap import PASSWORD, QBXML_ADD, QBXML_QUERY, USER, FakeService, serve
+from tests.test_qbwc_soap import PASSWORD, QBXML_ADD, QBXML_QUERY, USER
 
 QB_RESPONSE = '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><X a="&amp;"/></QBXMLMsgsRs></QBXML>'
 SESSION_LINE = "Web Connector session:"
@@ -50,17 +49,6 @@ def company_file(tmp_path, monkeypatch) -> Iterator[None]:
     SQLModel.metadata.create_all(engine(), tables=[SimListItem.__table__])
     yield
     engine().dispose()
-
-
-@pytest.fixture
-def fake() -> FakeService:
-    return FakeService()
-
-
-@pytest.fixture
-def url(fake) -> Iterator[str]:
-    with serve(soap_app(fake)) as base:
-        yield f"{base}/qbwc"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, Project
-from erp_dashboard.services import jobs, projects
+from erp_dashboard.services import jobs, project_pages, projects
 from erp_dashboard.services.errors import InvalidInput, PermissionDenied
 from erp_dashboard.services.notifications import AWAITING_SUBJECT
 from tests.builders import drain, rejection_emails
@@ -69,3 +69,16 @@ def test_names_with_line_breaks_cannot_inject_headers(world):
     with pytest.raises(InvalidInput, match="line break"):
         projects.send_to_erp(world.admin, pid)
     assert awaiting("Evil Bcc: spy@example.com") == []
+
+
+def test_the_project_form_names_approvers(world):
+    fields = projects.fields_from_form(
+        {"name": "Form Job", "number": "F-1", "approvers": "ann@example.com; "}
+    )
+    pid = projects.add_project(world.admin, **fields)
+    projects.send_to_erp(world.admin, pid)
+    assert awaiting("Form Job")[0].to_addrs == "ann@example.com"
+    rows, _ = project_pages.project_page(world.viewer, "Form Job")
+    assert rows[0].approvers == "ann@example.com"
+    projects.update_project(world.admin, pid, approvers=[])
+    assert project_pages.project_page(world.viewer, "Form Job")[0][0].approvers == ""

@@ -76,6 +76,11 @@ def _form() -> rx.Component:
                     width="100%",
                 ),
                 _field("Description", "description", max_length=99),
+                _field(
+                    "Notify only these Accounting Approvers (emails; empty: all)",
+                    "approvers",
+                    placeholder="ann@company.com, bob@company.com",
+                ),
                 rx.hstack(
                     _checkbox("Active", "is_active"), _checkbox("ERP-sync this project", "erp_sync")
                 ),

@@ -12,7 +12,7 @@ from erp_dashboard.models import Project
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
 from erp_dashboard.services.permissions import Actor
-from erp_dashboard.services.projects import LOCKED_STATES
+from erp_dashboard.services.projects import LOCKED_STATES, approvers_of
 from erp_dashboard.services.state_machine import ErpState
 
 PAGE_SIZE = 25
@@ -41,9 +41,10 @@ class ProjectRow:
     can_send: bool
     can_retrieve: bool
     qb_full_name: str
+    approvers: str
 
 
-def _row(p: Project) -> ProjectRow:
+def _row(p: Project, approvers: list[str]) -> ProjectRow:
     state = ErpState(p.erp_state)
     return ProjectRow(
         id=p.id,
@@ -65,6 +66,7 @@ def _row(p: Project) -> ProjectRow:
         can_send=state in (ErpState.NOT_SENT, ErpState.REJECTED, ErpState.SYNCED),
         can_retrieve=state is ErpState.READY_TO_EXPORT,
         qb_full_name=p.qb_full_name or "",
+        approvers=", ".join(approvers),
     )
 
 
@@ -89,11 +91,5 @@ def project_page(actor: Actor, search: str = "", page: int = 1) -> tuple[list[Pr
             .offset((max(1, page) - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         ).all()
-        return [_row(p) for p in rows], total
-
-
-def project_row(actor: Actor, project_id: int) -> ProjectRow | None:
-    """One project, fresh from the database."""
-    with read_only() as session:
-        project = session.get(Project, project_id)
-        return _row(project) if project else None
+        named = approvers_of(session, [p.id for p in rows])
+        return [_row(p, named.get(p.id, [])) for p in rows], total

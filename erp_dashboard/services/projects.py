@@ -71,6 +71,8 @@ def fields_from_form(form: dict[str, str]) -> dict:
                 raise InvalidInput(f"{key.replace('_', ' ').capitalize()} is not a date.") from None
         elif key in ("erp_sync", "is_active"):
             fields[key] = str(raw).lower() in ("on", "true", "1")
+        elif key == "approvers":
+            fields[key] = [e for e in str(raw).replace(";", ",").split(",") if e.strip()]
         else:
             raise InvalidInput(f"Unknown field {key!r}.")
     return fields
@@ -91,7 +93,7 @@ def _check(session: Session, project: Project) -> None:
         raise InvalidInput(" ".join(problems))
 
 
-def add_project(actor: Actor, **fields) -> int:
+def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> int:
     """A Project Admin adds a project (not yet sent to ERP); returns its id."""
     require_role(actor, Role.ADMIN, "add projects")
     with unit_of_work() as session:
@@ -99,6 +101,7 @@ def add_project(actor: Actor, **fields) -> int:
         _check(session, project)
         session.add(project)
         session.flush()
+        _set_approvers(session, project, approvers or [])
         return project.id
 
 
@@ -110,7 +113,9 @@ def retrieve(actor: Actor, project_id: int) -> str:
         return f"“{project.name}” was retrieved from ERP and can be edited."
 
 
-def update_project(actor: Actor, project_id: int, **fields) -> str:
+def update_project(
+    actor: Actor, project_id: int, approvers: list[str] | None = None, **fields
+) -> str:
     """Edit a project; its name and address are locked while it waits for or is with ERP."""
     require_role(actor, Role.ADMIN, "edit projects")
     unknown = set(fields) - set(EDITABLE)
@@ -129,6 +134,8 @@ def update_project(actor: Actor, project_id: int, **fields) -> str:
             setattr(project, key, value)
         _check(session, project)
         session.add(project)
+        if approvers is not None:
+            _set_approvers(session, project, approvers)
         return f"“{project.name}” was saved."
 
 
@@ -198,14 +205,31 @@ def _resend(session: Session, actor: Actor, project: Project) -> str:
 def set_approvers(actor: Actor, project_id: int, emails: list[str]) -> str:
     """Name the project's own Accounting Approvers (none: every approver is notified)."""
     require_role(actor, Role.ADMIN, "choose a project's approvers")
-    wanted = {e.strip().lower() for e in emails if e.strip()}
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
-        users = session.exec(select(User).where(User.email.in_(wanted))).all()
-        found = {u.email for u in users if u.is_active and u.role == Role.APPROVER}
-        if missing := sorted(wanted - found):
-            raise InvalidInput(f"Not active Accounting Approvers: {', '.join(missing)}.")
-        session.exec(delete(ProjectApprover).where(ProjectApprover.project_id == project.id))
-        session.add_all(ProjectApprover(project_id=project.id, user_id=u.id) for u in users)
-        names = ", ".join(sorted(found)) or "every Accounting Approver"
+        names = _set_approvers(session, project, emails)
         return f"“{project.name}” will notify {names}."
+
+
+def _set_approvers(session: Session, project: Project, emails: list[str]) -> str:
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    users = session.exec(select(User).where(User.email.in_(wanted))).all()
+    found = {u.email for u in users if u.is_active and u.role == Role.APPROVER}
+    if missing := sorted(wanted - found):
+        raise InvalidInput(f"Not active Accounting Approvers: {', '.join(missing)}.")
+    session.exec(delete(ProjectApprover).where(ProjectApprover.project_id == project.id))
+    session.add_all(ProjectApprover(project_id=project.id, user_id=u.id) for u in users)
+    return ", ".join(sorted(found)) or "every Accounting Approver"
+
+
+def approvers_of(session: Session, project_ids: list[int]) -> dict[int, list[str]]:
+    """The emails of the approvers each project names (a project naming none is absent)."""
+    named: dict[int, list[str]] = {}
+    for project_id, email in session.exec(
+        select(ProjectApprover.project_id, User.email)
+        .join(User, User.id == ProjectApprover.user_id)
+        .where(ProjectApprover.project_id.in_(project_ids))
+        .order_by(User.email)
+    ):
+        named.setdefault(project_id, []).append(email)
+    return named

@@ -11,6 +11,7 @@ from erp_dashboard.pages.people import people_page
 from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
+from erp_dashboard.services.daily_summary import summary_loop
 from erp_dashboard.services.mail_delivery import delivery_loop
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
@@ -45,3 +46,4 @@ for page, route, title, load in SIGNED_IN_PAGES:
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
 app.register_lifespan_task(simulated_web_connector)
 app.register_lifespan_task(delivery_loop)
+app.register_lifespan_task(summary_loop)

@@ -25,7 +25,16 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     is_active: bool = True
     is_company_admin: bool = False  # manages people, whatever the role
+    daily_summary: bool = True  # approvers: the "ERP Integrations Daily Summary" email
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DailySummaryRun(SQLModel, table=True):
+    """A day whose summary emails were written (the key makes it once per day)."""
+
+    __tablename__ = "daily_summary_run"
+    day: date = Field(primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
 
 
 class UserSession(SQLModel, table=True):

@@ -25,7 +25,24 @@ def _email(email: rx.Var) -> rx.Component:
 def outbox_page() -> rx.Component:
     """Newest first; "kept" means no SMTP server is configured, so it is only shown here."""
     return page_shell(
-        rx.heading("Outbox", size="7", margin_bottom="16px"),
+        rx.hstack(
+            rx.heading("Outbox", size="7"),
+            rx.spacer(),
+            rx.cond(
+                OutboxState.is_approver,
+                rx.hstack(
+                    rx.switch(
+                        checked=OutboxState.wants_summary,
+                        on_change=OutboxState.set_summary,
+                        id="daily-summary",
+                    ),
+                    rx.text("Email me the ERP Integrations Daily Summary", size="2"),
+                    align="center",
+                ),
+            ),
+            width="100%",
+            margin_bottom="16px",
+        ),
         rx.table.root(
             rx.table.header(
                 rx.table.row(

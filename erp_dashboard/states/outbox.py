@@ -7,8 +7,9 @@ import asyncio
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import mail_delivery
+from erp_dashboard.services import daily_summary, mail_delivery
 from erp_dashboard.services.errors import NotSignedIn
+from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.session import current_actor
 
 
@@ -24,13 +25,24 @@ class OutboxState(rx.State):
     """The visible emails, every value as text."""
 
     emails: list[dict[str, str]] = []
+    is_approver: bool = False
+    wants_summary: bool = False
 
     @rx.event
     async def open_page(self):
         """on_load: read the newest emails (signed-in users only)."""
         try:
-            await current_actor(self)
+            actor = await current_actor(self)
         except NotSignedIn:
             return rx.redirect(routes.LOGIN)
         views = await asyncio.to_thread(mail_delivery.outbox_page)
         self.emails = [{k: _text(v) for k, v in view.__dict__.items()} for view in views]
+        self.is_approver = actor.role is Role.APPROVER
+        self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+
+    @rx.event
+    async def set_summary(self, wanted: bool):
+        """Opt in or out of the daily summary (for oneself only)."""
+        actor = await current_actor(self)
+        await asyncio.to_thread(daily_summary.set_daily_summary, actor, bool(wanted))
+        self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)

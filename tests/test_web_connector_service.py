@@ -271,3 +271,12 @@ def test_customers_can_be_refreshed_on_demand(world):
     assert drain() == [100]
     with unit_of_work() as s:
         assert s.exec(select(Customer).where(Customer.full_name == "Fresh Customer")).first()
+
+
+def test_a_requestid_answered_twice_in_one_response_is_applied_once(world):
+    pid, wc, ticket = export_session(world)
+    _, response = exchange(wc, ticket)
+    doubled = re.sub(r"(<CustomerAddRs .*?</CustomerAddRs>)", r"\1\1", response, flags=re.S)
+    assert doubled.count("<CustomerAddRs ") == 2
+    assert wc.receive_response_xml(ticket, doubled, "", "") == 100
+    assert world.project(pid).erp_version == 3  # send, export, export_succeeded

@@ -130,10 +130,18 @@ def claim_batch(
     return claimed
 
 
-def _in_flight(session: Session, request_id: str) -> WorkItem | None:
-    return session.exec(
-        select(WorkItem).where(WorkItem.request_id == request_id, WorkItem.status == "sent")
-    ).first()
+def in_flight(session: Session, request_ids: list[str]) -> dict[str, WorkItem]:
+    """The items still waiting for these responses, with their projects loaded (two queries
+    for a whole batch, not two per item)."""
+    items = {
+        item.request_id: item
+        for item in session.exec(
+            select(WorkItem).where(WorkItem.request_id.in_(request_ids), WorkItem.status == "sent")
+        )
+    }
+    project_ids = [item.project_id for item in items.values()]
+    session.exec(select(Project).where(Project.id.in_(project_ids))).all()  # the identity map
+    return items
 
 
 def _finish(session: Session, item: WorkItem, status: str, message: str) -> Project:
@@ -175,11 +183,10 @@ def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: s
     )
 
 
-def apply_add(session: Session, result: qbxml.QBResult) -> str | None:
-    """Apply one `CustomerAddRs`: "done" or "failed"; None when its requestID matches
-    no item in flight, so a response delivered twice is never applied twice."""
-    item = _in_flight(session, result.request_id)
-    if item is None:
+def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
+    """Apply one `CustomerAddRs` to its item in flight: "done" or "failed"; None when no
+    item is in flight, so a response delivered twice is never applied twice."""
+    if item is None or item.status != "sent":  # unknown, or already answered in this batch
         log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
         return None
     item.status_code = result.status_code
@@ -189,12 +196,11 @@ def apply_add(session: Session, result: qbxml.QBResult) -> str | None:
     return _failed(session, item, "export_failed", result.status_code, result.message)
 
 
-def apply_mod(session: Session, result: qbxml.QBResult) -> str | None:
+def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
     """Apply one `CustomerModRs`: "done" (the job is current), "retry" (a stale
     EditSequence is re-read and the update re-sent, once), or "failed" (it waits in
     Ready To Update with the error); None when no item is in flight."""
-    item = _in_flight(session, result.request_id)
-    if item is None:
+    if item is None or item.status != "sent":  # unknown, or already answered in this batch
         log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
         return None
     item.status_code = result.status_code

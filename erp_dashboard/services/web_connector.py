@@ -22,7 +22,15 @@ from sqlmodel import Session, func, select
 
 from erp_dashboard import config, qbxml
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, QbwcSession, utcnow
+from erp_dashboard.models import (
+    Customer,
+    ErpEvent,
+    Project,
+    QbJob,
+    QbwcSession,
+    WorkItem,
+    utcnow,
+)
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import JobList, bump_count
@@ -152,12 +160,19 @@ class WebConnector:
                 qbwc.last_error = f"The response from QuickBooks could not be read: {err}"
                 session.add(qbwc)
                 return -1
+            waiting = export_queue.in_flight(session, [r.request_id for r in results])
             for result in results:
-                self._apply(session, qbwc, result)
+                self._apply(session, qbwc, result, waiting.get(result.request_id))
             session.add(qbwc)
             return self._progress(session, qbwc)
 
-    def _apply(self, session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:
+    def _apply(
+        self,
+        session: Session,
+        qbwc: QbwcSession,
+        result: qbxml.QBResult,
+        item: WorkItem | None,
+    ) -> None:
         kind, request_id = result.kind, result.request_id
         if kind == "CustomerQuery" and request_id == SYNC_ID:
             _apply_sync(session, qbwc, result)
@@ -173,7 +188,7 @@ class WebConnector:
             # Without a status the outcome is unknown: the item is looked up next session.
             qbwc.last_error = f"QuickBooks sent an unreadable response: {result.message}"
         elif kind in APPLY:
-            outcome = APPLY[kind](session, result)
+            outcome = APPLY[kind](session, result, item)
             qbwc.exported += outcome == "done"
             qbwc.failed += outcome == "failed"
         else:

@@ -47,10 +47,10 @@ def queue_exports(n: int) -> None:
             item = add_customer(s, f"Customer {i:02d}")
             s.add(Customer(list_id=item.list_id, full_name=item.full_name))
             customers.append(item.list_id)
-        ids = [
-            projects.create_project(s, admin, name=f"Job {i:05d}", number=f"B-{i}", city="Boise").id
-            for i in range(n)
-        ]
+    ids = [
+        projects.add_project(admin, name=f"Job {i:05d}", number=f"B-{i}", city="Boise")
+        for i in range(n)
+    ]
     for pid in ids:
         projects.send_to_erp(admin, pid)
     choices = [jobs.ExportChoice(pid, 1, customers[i % 10]) for i, pid in enumerate(ids)]

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from reflex.config import get_config
-from sqlalchemy import func, select
 
 from erp_dashboard import config
-from erp_dashboard.db import engine
+from erp_dashboard.db import advisory_lock
 from erp_dashboard.simulator.quickbooks import QuickBooksSimulator
 from erp_dashboard.simulator.web_connector import run_session
 
@@ -19,25 +16,9 @@ log = logging.getLogger(__name__)
 SIMULATOR_LOCK = 7_202_612  # PostgreSQL advisory lock: one simulated Web Connector at a time
 
 
-@contextmanager
-def _one_worker() -> Iterator[bool]:
-    """True in the one worker that may run a session now (SQLite runs one worker)."""
-    if engine().dialect.name != "postgresql":
-        yield True
-        return
-    with engine().connect() as conn:
-        won = conn.execute(select(func.pg_try_advisory_lock(SIMULATOR_LOCK))).scalar()
-        try:
-            yield bool(won)
-        finally:
-            if won:
-                conn.execute(select(func.pg_advisory_unlock(SIMULATOR_LOCK)))
-            conn.commit()
-
-
 def _session(url: str, quickbooks: QuickBooksSimulator) -> str:
     settings = config.load()
-    with _one_worker() as mine:
+    with advisory_lock(SIMULATOR_LOCK, wait=False) as mine:
         if not mine:
             return ""
         report = run_session(

@@ -20,7 +20,6 @@ class Settings:
     """What the service layer needs to know about its environment."""
 
     db_url: str
-    redis_url: str | None
     demo_data: bool
     session_hours: int
     qbd_mode: str
@@ -37,7 +36,6 @@ def load() -> Settings:
     """Read the settings afresh from the environment."""
     return Settings(
         db_url=os.environ.get("REFLEX_DB_URL") or DEFAULT_DB_URL,
-        redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
         demo_data=os.environ.get("ERP_DEMO_DATA", "") == "1",
         session_hours=_int("ERP_SESSION_HOURS", 12),
         qbd_mode=os.environ.get("QBD_MODE", "simulator"),

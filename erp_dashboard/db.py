@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -90,3 +90,27 @@ def read_only() -> Iterator[Session]:
     """A consistent snapshot for reading; never blocks writers, never commits."""
     with Session(engine(writes=False)) as session:
         yield session  # closing ends the transaction; loaded objects stay readable
+
+
+@contextmanager
+def advisory_lock(key: int, *, wait: bool = True) -> Iterator[bool]:
+    """Across workers, one holder of `key` at a time (PostgreSQL advisory lock).
+
+    Yields whether this worker holds it: with `wait`, always (after waiting);
+    without, only if it was free. SQLite runs a single worker, so it always holds it.
+    """
+    if engine().dialect.name != "postgresql":
+        yield True
+        return
+    with engine().connect() as conn:
+        if wait:
+            conn.execute(select(func.pg_advisory_lock(key)))
+            held = True
+        else:
+            held = bool(conn.execute(select(func.pg_try_advisory_lock(key))).scalar())
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute(select(func.pg_advisory_unlock(key)))
+            conn.commit()

@@ -67,8 +67,7 @@ class World:
             )
             | fields
         )
-        with unit_of_work() as s:
-            project_id = projects.create_project(s, self.admin, name=name, **values).id
+        project_id = projects.add_project(self.admin, name=name, **values)
         if sent:
             projects.send_to_erp(self.admin, project_id)
         return project_id

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from erp_dashboard.services import imports, job_lists, jobs, project_pages, projects, web_connector
+from erp_dashboard.services import (
+    daily_summary,
+    imports,
+    job_lists,
+    jobs,
+    mail_delivery,
+    people,
+    project_pages,
+    projects,
+    web_connector,
+)
 from erp_dashboard.services.errors import PermissionDenied, ServiceError
 from erp_dashboard.services.job_lists import PageQuery
 
@@ -28,6 +38,9 @@ ACTIONS = {
     "read counts": (EVERYONE, lambda w, a, p: job_lists.counts(a)),
     "search customers": (EVERYONE, lambda w, a, p: job_lists.search_customers(a, "a")),
     "read projects": (EVERYONE, lambda w, a, p: project_pages.project_page(a)),
+    "read the outbox": (EVERYONE, lambda w, a, p: mail_delivery.outbox_page(a)),
+    "daily summary opt-out": (EVERYONE, lambda w, a, p: daily_summary.set_daily_summary(a, False)),
+    "manage people": ({"admin"}, lambda w, a, p: people.people(a)),  # the company admin here
 }
 
 

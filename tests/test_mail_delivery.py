@@ -31,6 +31,7 @@ from erp_dashboard.services.mail_delivery import (
     outbox_page,
     smtp_settings,
 )
+from erp_dashboard.services.permissions import Actor, Role
 
 SENDER = "erp@example.com"
 
@@ -75,6 +76,9 @@ class NoSuchUser(Recorder):
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         return "550 5.1.1 No such user"
+
+
+READER = Actor(0, "reader@example.com", "Reader", Role.VIEWER)  # any signed-in user
 
 
 def free_port() -> int:
@@ -262,7 +266,7 @@ def test_two_concurrent_workers_send_each_email_once(db, smtp_server):
 
     assert sum(r.sent for r in reports) == 20
     assert sorted(r.message["Subject"] for r in server.received) == sorted(subjects)
-    assert {v.status for v in outbox_page()} == {"sent"}
+    assert {v.status for v in outbox_page(READER)} == {"sent"}
 
 
 def test_without_smtp_emails_are_kept_and_readable(world, monkeypatch):
@@ -271,7 +275,7 @@ def test_without_smtp_emails_are_kept_and_readable(world, monkeypatch):
     email_id = reject(world)
     asyncio.run(asyncio.wait_for(delivery_loop(), timeout=1))  # returns at once
 
-    [view] = outbox_page()
+    [view] = outbox_page(world.viewer)
     assert view.status == "kept" and view.attempts == 0
     assert view.recipients == ("ann@example.com", "bob@example.com", "pam@example.com")
     assert view.subject == "ERP Project Rejection Notification: Project 1"

@@ -140,9 +140,14 @@ def status_cell(row: JobRow) -> rx.Component:
                 ),
             ),
         ),
-        rx.cond(
-            JobsState.row_errors[row.id],
-            rx.text(JobsState.row_errors[row.id], color_scheme="red", size="1", role="alert"),
-        ),
+        row_error(row),
         spacing="1",
+    )
+
+
+def row_error(row: JobRow) -> rx.Component:
+    """Why the service refused the last action on this row."""
+    return rx.cond(
+        JobsState.row_errors[row.id],
+        rx.text(JobsState.row_errors[row.id], color_scheme="red", size="1", role="alert"),
     )

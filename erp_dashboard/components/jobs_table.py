@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from erp_dashboard.components.decision import decision_buttons, status_cell
+from erp_dashboard.components.decision import decision_buttons, row_error, status_cell
 from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
@@ -125,6 +125,10 @@ def _link_form(row: JobRow) -> rx.Component:
 
 
 def _job_actions(row: JobRow) -> rx.Component:
+    return rx.vstack(_job_buttons(row), row_error(row), spacing="1")
+
+
+def _job_buttons(row: JobRow) -> rx.Component:
     return rx.cond(
         JobsState.job_list == "archived",
         _job_button(row, "Unarchive", "unarchive"),

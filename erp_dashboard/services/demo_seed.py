@@ -118,26 +118,25 @@ def seed() -> None:
                 )
             )
             bump_count(session, job_list, +1)
-        ids = []
-        for i, name in enumerate(PROJECT_NAMES):
-            city, state, zip_code = CITIES[i % 3]
-            start = date(2026, 1 + i % 12, 1 + i)
-            project = projects.create_project(
-                session,
-                users[Role.ADMIN],
-                name=name,
-                number=f"P-{1001 + i}",
-                street=f"{100 + 7 * i} {STREETS[i % 6]}",
-                city=city,
-                state=state,
-                postal_code=zip_code,
-                start_date=start,
-                projected_end_date=start + timedelta(days=120 + 10 * i),
-                description=f"{name} for {CUSTOMERS[i % 12]}",
-            )
-            ids.append(project.id)
         customers = {c.full_name: c for c in session.exec(select(Customer)).all()}
     approver, admin = users[Role.APPROVER], users[Role.ADMIN]
+    ids = []
+    for i, name in enumerate(PROJECT_NAMES):
+        city, state, zip_code = CITIES[i % 3]
+        start = date(2026, 1 + i % 12, 1 + i)
+        project_id = projects.add_project(
+            admin,
+            name=name,
+            number=f"P-{1001 + i}",
+            street=f"{100 + 7 * i} {STREETS[i % 6]}",
+            city=city,
+            state=state,
+            postal_code=zip_code,
+            start_date=start,
+            projected_end_date=start + timedelta(days=120 + 10 * i),
+            description=f"{name} for {CUSTOMERS[i % 12]}",
+        )
+        ids.append(project_id)
     for project_id in ids[:27]:  # the last three stay unsent
         projects.send_to_erp(admin, project_id)
     _decide(approver, ids, customers)

@@ -38,6 +38,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import Email, utcnow
+from erp_dashboard.services.permissions import Actor
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,10 @@ async def delivery_loop(every_seconds: float = 5) -> None:
         await asyncio.sleep(every_seconds)
 
 
-def outbox_page(limit: int = 50) -> list[EmailView]:
-    """The newest `limit` emails, with their delivery status (see the module docstring)."""
+def outbox_page(actor: Actor, limit: int = 50) -> list[EmailView]:
+    """The newest `limit` emails, with their delivery status (see the module docstring).
+
+    Every signed-in user may read them (Viewers read everything)."""
     configured = bool(os.environ.get("SMTP_HOST", "").strip())
     with read_only() as session:
         rows = session.exec(

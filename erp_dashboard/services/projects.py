@@ -15,39 +15,6 @@ from erp_dashboard.services.jobs import export_problems
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import ErpState, JobList, move
 
-
-def create_project(
-    session: Session,
-    creator: Actor,
-    *,
-    name: str,
-    number: str,
-    street: str = "",
-    city: str = "",
-    state: str = "",
-    postal_code: str = "",
-    start_date: date | None = None,
-    projected_end_date: date | None = None,
-    description: str = "",
-) -> Project:
-    """Add a project that has not been sent to ERP."""
-    project = Project(
-        name=name.strip(),
-        number=number.strip(),
-        street=street.strip(),
-        city=city.strip(),
-        state=state.strip(),
-        postal_code=postal_code.strip(),
-        start_date=start_date,
-        projected_end_date=projected_end_date,
-        description=description.strip(),
-        creator_id=creator.id,
-    )
-    session.add(project)
-    session.flush()
-    return project
-
-
 LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
 LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}
 

@@ -237,7 +237,7 @@ class JobsState(rx.State):
             return
         self.decisions[row_id] = decision
         self.row_errors.pop(row_id, None)
-        row = next((r for r in self.rows if r.id == row_id), None)
+        row = self._row(row_id)
         if decision == "accept" and row and row.customer_list_id and row_id not in self.chosen:
             self.chosen[row_id], self.chosen_name[row_id] = row.customer_list_id, row.customer
 
@@ -329,64 +329,59 @@ class JobsState(rx.State):
         )
         await self._reload()
 
-    @rx.event
-    async def reject(self, row_id: int):
-        """Reject one row with its optional comment."""
-        row = next((r for r in self.rows if r.id == row_id), None)
+    def _row(self, row_id: int) -> JobRow | None:
+        return next((r for r in self.rows if r.id == row_id), None)
+
+    async def _act_on_row(self, row_id: int, call) -> bool:
+        """Run `call(actor, row)` (a service action) in a worker thread for a visible row;
+        its message becomes the notice, a refusal is shown on the row."""
+        row = self._row(row_id)
         if row is None:
-            self._say("That project is no longer on this page.", ok=False)
-            return
-        reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
+            self._say("That row is no longer on this page.", ok=False)
+            return False
         try:
             actor = await current_actor(self)
-            message = await asyncio.to_thread(
-                reject, actor, row.id, row.version, self.row_text.get(row_id, "")
-            )
+            message = await asyncio.to_thread(call, actor, row)
         except ServiceError as err:
             self.row_errors[row_id] = str(err)
-            return
+            return False
         self._undecide(row_id)
         self._say(message, ok=True)
-        await self._reload()
+        return True
+
+    @rx.event
+    async def reject(self, row_id: int):
+        """Reject one row (a project, or a project's changes) with its optional comment."""
+        comment = self.row_text.get(row_id, "")
+
+        def call(actor, row):
+            reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
+            return reject(actor, row.id, row.version, comment)
+
+        if await self._act_on_row(row_id, call):
+            await self._reload()
 
     @rx.event
     async def approve_update(self, row_id: int):
         """Send a Ready To Update row's changes to QuickBooks."""
-        row = next((r for r in self.rows if r.id == row_id), None)
-        if row is None:
-            self._say("That project is no longer on this page.", ok=False)
-            return
-        try:
-            actor = await current_actor(self)
-            message = await asyncio.to_thread(jobs.approve_update, actor, row.id, row.version)
-        except ServiceError as err:
-            self.row_errors[row_id] = str(err)
-            return
-        self._undecide(row_id)
-        self._awaiting.append(row_id)
-        self._say(message, ok=True)
-        await self._reload()
+        if await self._act_on_row(
+            row_id, lambda actor, row: jobs.approve_update(actor, row.id, row.version)
+        ):
+            self._awaiting.append(row_id)
+            await self._reload()
 
     @rx.event
     async def act_on_job(self, row_id: int, action: str):
         """Import, link, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
-        row = next((r for r in self.rows if r.id == row_id), None)
         number = self.row_text.get(row_id, "")
         calls = {
-            "import": lambda actor: imports.import_job(actor, row.id, row.version),
-            "link": lambda actor: imports.link_job(actor, row.id, row.version, number),
-            "archive": lambda actor: imports.set_archived(actor, row.id, row.version, True),
-            "unarchive": lambda actor: imports.set_archived(actor, row.id, row.version, False),
+            "import": lambda actor, row: imports.import_job(actor, row.id, row.version),
+            "link": lambda actor, row: imports.link_job(actor, row.id, row.version, number),
+            "archive": lambda actor, row: imports.set_archived(actor, row.id, row.version, True),
+            "unarchive": lambda actor, row: imports.set_archived(actor, row.id, row.version, False),
         }
-        if row is None or action not in calls:
-            self._say("That job is no longer on this page.", ok=False)
-            return
-        try:
-            actor = await current_actor(self)
-            self._say(await asyncio.to_thread(calls[action], actor), ok=True)
-        except ServiceError as err:
-            self._say(str(err), ok=False)
-        await self._reload()
+        if action in calls and await self._act_on_row(row_id, calls[action]):
+            await self._reload()
 
     @rx.event
     async def refresh_customers(self):

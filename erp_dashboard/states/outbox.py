@@ -35,7 +35,7 @@ class OutboxState(rx.State):
             actor = await current_actor(self)
         except NotSignedIn:
             return rx.redirect(routes.LOGIN)
-        views = await asyncio.to_thread(mail_delivery.outbox_page)
+        views = await asyncio.to_thread(mail_delivery.outbox_page, actor)
         self.emails = [{k: _text(v) for k, v in view.__dict__.items()} for view in views]
         self.is_approver = actor.role is Role.APPROVER
         self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)

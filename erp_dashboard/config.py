@@ -27,6 +27,8 @@ class Settings:
     qbwc_password: str
     qbwc_ticket_minutes: int
     qbwc_batch: int
+    qbwc_run_every_minutes: int
+    qbwc_company_file: str
     customer_sync_minutes: int
     simulator_every_seconds: float
     public_url: str
@@ -43,6 +45,8 @@ def load() -> Settings:
         qbwc_password=os.environ.get("QBWC_PASSWORD", ""),
         qbwc_ticket_minutes=_int("QBWC_TICKET_MINUTES", 30),
         qbwc_batch=_int("QBWC_BATCH", 200),
+        qbwc_run_every_minutes=_int("QBWC_RUN_EVERY_MINUTES", 5),
+        qbwc_company_file=os.environ.get("QBWC_COMPANY_FILE", "").strip(),
         customer_sync_minutes=_int("ERP_CUSTOMER_SYNC_MINUTES", 15),
         simulator_every_seconds=float(os.environ.get("ERP_SIMULATOR_SECONDS", "2")),
         public_url=os.environ.get("ERP_PUBLIC_URL", "http://localhost:3000").rstrip("/"),

@@ -64,6 +64,7 @@ class Customer(SQLModel, table=True):
     list_id: str = Field(max_length=41, unique=True, index=True)
     full_name: str = Field(max_length=209, index=True)
     is_active: bool = True
+    seen_at: datetime | None = None  # the last customer sync that listed it
 
 
 class Project(SQLModel, table=True):
@@ -185,6 +186,8 @@ class WorkItem(SQLModel, table=True):
     done_at: datetime | None = None
     ticket_hash: str | None = Field(default=None, max_length=64, index=True)
     verify_first: bool = False  # an earlier attempt's outcome is unknown: query before adding
+    attempts: int = 0  # times QuickBooks answered "busy" (a record or list in use)
+    not_before: datetime | None = None  # a busy item waits until then (backoff)
 
 
 class QbwcSession(SQLModel, table=True):
@@ -192,15 +195,31 @@ class QbwcSession(SQLModel, table=True):
 
     __tablename__ = "qbwc_session"
     ticket_hash: str = Field(max_length=64, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
     expires_at: datetime
     closed_at: datetime | None = None
     stage: str = Field(default="sync", max_length=16)
     iterator_id: str | None = Field(default=None, max_length=64)
     sync_finished_at: datetime | None = None
+    last_seen_at: datetime | None = None  # the latest call of this session (sliding expiry)
+    qbxml_version: str = Field(default="", max_length=8)  # negotiated from what QuickBooks lists
+    company_file: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     exported: int = 0
     failed: int = 0
+    retrying: int = 0  # items QuickBooks was too busy for, queued again with backoff
+    skipped: int = 0  # customer records that could not be read and were left out
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class AppSetting(SQLModel, table=True):
+    """Facts the app learns once and keeps: the QuickBooks company file it is bound to,
+    the .qwc file's FileID."""
+
+    __tablename__ = "app_setting"
+    key: str = Field(max_length=64, primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
 
 
 class Email(SQLModel, table=True):

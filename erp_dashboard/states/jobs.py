@@ -12,6 +12,7 @@ from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
+from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states.session import current_actor, session_token
 
 POLL_SECONDS = 1.0
@@ -85,6 +86,8 @@ class JobsState(rx.State):
     picker_row: int = -1
     picker_query: str = ""
     picker_options: list[CustomerOption] = []
+
+    health: Health = Health()  # the Web Connector, as the change feed last read it
 
     _revision: int = -1
     _watching: bool = False

@@ -5,3 +5,8 @@ JOBS = "/jobs"
 PROJECTS = "/projects"
 OUTBOX = "/outbox"
 PEOPLE = "/people"
+
+
+def jobs_list(job_list: str) -> str:
+    """The Jobs tab showing one list."""
+    return f"{JOBS}?filter={job_list}"

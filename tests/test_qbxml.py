@@ -7,16 +7,23 @@ import pytest
 from lxml import etree
 
 from erp_dashboard.qbxml import (
+    BUSY_STATUSES,
     LIMITS,
+    MIN_QBXML_VERSION,
+    QBXML_VERSION,
     CustomerRet,
+    HostInfo,
     JobFields,
     QBResult,
     QBXMLError,
     customer_add_rq,
     customer_add_rqs,
     customer_mod_rq,
+    customer_mod_rqs,
     customer_query_rq,
     customer_ret_element,
+    negotiate_version,
+    parse_host_response,
     parse_response,
     qb_safe_text_problem,
     response_document,
@@ -343,8 +350,8 @@ def test_missing_status_attributes_are_an_error_not_a_crash():
         "not xml at all",
         "<Other/>",
         "<QBXML><QBXMLMsgsRq onError='stopOnError'/></QBXML>",
-        "<QBXML><QBXMLMsgsRs><CustomerQueryRs statusCode='0' statusSeverity='Info'>"
-        "<CustomerRet><Sublevel>one</Sublevel></CustomerRet></CustomerQueryRs></QBXMLMsgsRs></QBXML>",
+        # damaged, and no response with a readable status survives the repair
+        "<QBXML><QBXMLMsgsRs><CustomerAddRs requestID='1' statusCode='0' statusSev\x01",
     ],
 )
 def test_malformed_truncated_or_foreign_documents_raise_qbxml_error(document):
@@ -420,3 +427,262 @@ def test_qb_safe_text_problem(value, limit, fragments):
 def test_qb_safe_text_problem_names_limit_keys_by_their_label():
     problem = qb_safe_text_problem("9" * 14, "postal_code", LIMITS["postal_code"])
     assert problem == "Postal code is 14 characters long; QuickBooks allows at most 13."
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def test_busy_statuses_are_the_three_lock_codes():
+    assert frozenset({3170, 3175, 3180}) == BUSY_STATUSES
+    assert 3200 not in BUSY_STATUSES and 3100 not in BUSY_STATUSES
+
+
+@pytest.mark.parametrize("version", [MIN_QBXML_VERSION, "8.0", "12.0", QBXML_VERSION])
+def test_builders_write_the_requested_version_and_stay_valid(schema, version):
+    documents = [
+        customer_add_rq("a", FULL_JOB, version=version),
+        customer_add_rqs([("a", FULL_JOB)], version=version),
+        customer_mod_rq("m", "L-1", "1", FULL_JOB, reparent=True, version=version),
+        customer_mod_rqs([("m", "L-1", "1", FULL_JOB)], version=version),
+        customer_query_rq("q", max_returned=5, iterator="Start", version=version),
+        customer_query_rq("q", full_names=["Acme"], version=version),
+    ]
+    for document in documents:
+        assert f'<?qbxml version="{version}"?>' in document
+        assert_valid(schema, document)
+
+
+@pytest.mark.parametrize("version", ["4.1", "3.0", "14.0", "13", "", "latest", "13.0.1"])
+def test_builders_refuse_versions_outside_what_we_can_send(version):
+    with pytest.raises(ValueError, match="qbXML version"):
+        customer_add_rq("a", FULL_JOB, version=version)
+    with pytest.raises(ValueError, match="qbXML version"):
+        customer_query_rq("q", version=version)
+
+
+ALL_VERSIONS = ("1.0", "1.1", "2.0", "2.1", "3.0", "4.0", "4.1", "5.0", "6.0", "7.0", "8.0")
+ALL_VERSIONS += ("9.0", "10.0", "11.0", "12.0", "13.0")
+
+
+@pytest.mark.parametrize(
+    "listed, major, minor, expected",
+    [
+        (ALL_VERSIONS, 13, 0, "13.0"),
+        ((*ALL_VERSIONS, "14.0", "15.0", "16.0"), 16, 0, "13.0"),  # newer QuickBooks
+        (ALL_VERSIONS[:9], 6, 0, "6.0"),  # 1.0 .. 6.0
+        (ALL_VERSIONS[:8], 5, 0, "5.0"),  # 1.0 .. 5.0: exactly the minimum
+        (ALL_VERSIONS[:7], 4, 1, None),  # 1.0 .. 4.1: too old for iterators
+        (("13.0", "8.0", "9.0"), 13, 0, "13.0"),  # order does not matter
+        (("8.0", "13.0", "10.0"), 0, 0, "13.0"),  # "13.0" > "8.0" numerically
+        (("2.0", "8.0", "junk", "", "CA3.0", "UK2.0", "7"), 13, 0, "8.0"),  # junk tolerated
+        (("CA2.0", "UK2.0"), 13, 0, None),  # only junk listed: never invent one
+        (("6.0",), 13, 0, "6.0"),  # the list wins over qbXMLMajorVers
+        ((" 7.0 ",), 7, 0, "7.0"),
+        ((), 13, 0, "13.0"),  # nothing listed: qbXMLMajorVers/MinorVers
+        ((), 16, 0, "13.0"),
+        ((), 8, 0, "8.0"),
+        ((), 5, 0, "5.0"),
+        ((), 4, 1, None),
+        ((), 0, 0, None),
+    ],
+)
+def test_negotiate_version(listed, major, minor, expected):
+    assert negotiate_version(listed, major, minor) == expected
+
+
+def test_negotiate_version_tolerates_string_numbers_and_junk_numbers():
+    assert negotiate_version((), "12", "0") == "12.0"  # type: ignore[arg-type]
+    assert negotiate_version((), "x", 0) is None  # type: ignore[arg-type]
+
+
+# The shape of a strHCPResponse recorded from QuickBooks Pro 2014 (HostRet MajorVersion 24,
+# qbXML 1.0 .. 13.0; CompanyRet carries QBWC's FileID data extension), abbreviated.
+RECORDED_HCP = (
+    '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>'
+    '<HostQueryRs requestID="0" statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+    "<HostRet><ProductName>QuickBooks Pro 2014</ProductName><MajorVersion>24</MajorVersion>"
+    "<MinorVersion>0</MinorVersion><Country>US</Country>"
+    + "".join(f"<SupportedQBXMLVersion>{v}</SupportedQBXMLVersion>" for v in ALL_VERSIONS)
+    + "<IsAutomaticLogin>false</IsAutomaticLogin><QBFileMode>SingleUser</QBFileMode>"
+    "</HostRet></HostQueryRs>"
+    '<CompanyQueryRs requestID="1" statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+    "<CompanyRet><IsSampleCompany>false</IsSampleCompany><CompanyName>Builder &amp; Sons"
+    "</CompanyName><LegalCompanyName>Builder and Sons LLC</LegalCompanyName>"
+    "<DataExtRet><OwnerID>{11111111-2222-3333-4444-555555555555}</OwnerID>"
+    "<DataExtName>FileID</DataExtName><DataExtType>STR255TYPE</DataExtType>"
+    "<DataExtValue>{66666666-7777-8888-9999-000000000000}</DataExtValue></DataExtRet>"
+    "</CompanyRet></CompanyQueryRs>"
+    '<PreferencesQueryRs requestID="2" statusCode="0" statusSeverity="Info" '
+    'statusMessage="Status OK"><PreferencesRet/></PreferencesQueryRs>'
+    "</QBXMLMsgsRs></QBXML>"
+)
+
+
+def test_parse_host_response_reads_a_real_looking_answer():
+    info = parse_host_response(RECORDED_HCP)
+    assert info == HostInfo(
+        product="QuickBooks Pro 2014",
+        major=24,
+        minor=0,
+        versions=ALL_VERSIONS,
+        company_name="Builder & Sons",
+        file_mode="SingleUser",
+    )
+    assert negotiate_version(info.versions, 13, 0) == "13.0"
+    assert parse_host_response(RECORDED_HCP.encode("cp1252")) == info
+
+
+def test_parse_host_response_reads_what_it_can():
+    multi_user = RECORDED_HCP.replace("SingleUser", "MultiUser").replace(
+        "<MajorVersion>24</MajorVersion>", "<MajorVersion>twenty</MajorVersion>"
+    )
+    info = parse_host_response(multi_user)
+    assert (info.file_mode, info.major, info.company_name) == ("MultiUser", 0, "Builder & Sons")
+    no_company = RECORDED_HCP[: RECORDED_HCP.index("<CompanyQueryRs")] + "</QBXMLMsgsRs></QBXML>"
+    assert parse_host_response(no_company).company_name == ""
+    assert parse_host_response(no_company).versions == ALL_VERSIONS
+    # A control character in the company name: the document is repaired, the host still read.
+    damaged = RECORDED_HCP.replace("Builder &amp; Sons", "Builder\x01 Sons")
+    assert parse_host_response(damaged).versions == ALL_VERSIONS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "garbage",
+        "<QBXML/>",
+        "<QBXML><QBXMLMsgsRs>",
+        "<Other><HostRet/></Other>",
+        BOMB,
+        EXTERNAL,
+        "\x00\x01",
+        None,
+        42,
+        b"\xff\xfe",
+    ],
+)
+def test_parse_host_response_never_raises_on_garbage(text):
+    info = parse_host_response(text)  # type: ignore[arg-type]
+    assert info.versions == () and info.product == "" and info.major == 0
+
+
+# --------------------------------------------------------------------------- tolerant parsing
+
+
+def ret(list_id: str | None, full_name: str | None, extra: str = "") -> str:
+    parts = [f"<ListID>{list_id}</ListID>" if list_id is not None else ""]
+    parts.append("<EditSequence>1700000000</EditSequence>")
+    if full_name is not None:
+        parts.append(f"<Name>{full_name.rpartition(':')[2]}</Name><FullName>{full_name}</FullName>")
+    return "<CustomerRet>" + "".join(parts) + extra + "</CustomerRet>"
+
+
+def page(*records: str, remaining: str = "0") -> str:
+    return (
+        '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>'
+        '<CustomerQueryRs requestID="sync" statusCode="0" statusSeverity="Info" '
+        f'statusMessage="Status OK" iteratorRemainingCount="{remaining}" iteratorID="{{it}}">'
+        + "".join(records)
+        + "</CustomerQueryRs>"
+        '<CustomerAddRs requestID="add" statusCode="0" statusSeverity="Info" statusMessage="OK">'
+        + ret("9-1", "Zed")
+        + "</CustomerAddRs></QBXMLMsgsRs></QBXML>"
+    )
+
+
+GOOD_A, GOOD_B = ret("1-1", "Acme"), ret("2-1", "Acme:Clinic", "<Sublevel>1</Sublevel>")
+
+
+@pytest.mark.parametrize(
+    "bad, reported",
+    [
+        (
+            ret("3-1", "Bad Date", "<JobStartDate>2024-02-30</JobStartDate>"),
+            'JobStartDate "2024-02-30"',
+        ),
+        (ret("3-1", "Bad Bool", "<IsActive>maybe</IsActive>"), 'IsActive "maybe"'),
+        (ret("3-1", "Bad Int", "<Sublevel>one</Sublevel>"), 'Sublevel "one"'),
+        (ret("3-1", "Bad Status", "<JobStatus>Started</JobStatus>"), 'JobStatus "Started"'),
+        (ret("3-1", "Bad Time", "<TimeCreated>noon</TimeCreated>"), 'TimeCreated "noon"'),
+        (ret(None, "No Id"), "no ListID"),
+        (ret("3-1", None), "no FullName"),
+        (ret("", ""), "no ListID and FullName"),
+    ],
+)
+def test_an_unreadable_record_is_skipped_and_reported_the_others_kept(bad, reported):
+    sync, add = parse_response(page(GOOD_A, bad, GOOD_B, remaining="4"))
+
+    assert [c.full_name for c in sync.customers] == ["Acme", "Acme:Clinic"]
+    (message,) = sync.skipped
+    assert message.startswith("CustomerRet #2 ") and reported in message
+    assert ('ListID "3-1"' in message) == ("3-1" in bad)
+    assert (sync.status_code, sync.ok, sync.iterator_remaining) == (0, True, 4)
+    assert add.skipped == () and add.customers[0].full_name == "Zed"
+
+
+def test_unknown_elements_are_ignored_and_a_missing_name_comes_from_the_full_name():
+    odd = ret("3-1", "Acme:Odd", "<Sublevel>1</Sublevel><FutureThing><X/></FutureThing>")
+    odd = odd.replace("<Name>Odd</Name>", "")
+    (sync, _) = parse_response(page(odd))
+    assert sync.skipped == ()
+    assert (sync.customers[0].name, sync.customers[0].sublevel) == ("Odd", 1)
+
+
+@pytest.mark.parametrize(
+    "damage, reported",
+    [
+        ("Caf\x01", "not well-formed"),  # a raw control character
+        ("Smith & Sons", "not well-formed"),  # an unescaped ampersand
+        ("<b>bold", "not well-formed"),  # a stray tag
+    ],
+)
+def test_a_record_that_is_not_well_formed_is_repaired_around(damage, reported):
+    bad = ret("3-1", "Acme:X").replace("<Name>X</Name>", f"<Name>{damage}</Name>")
+    document = page(GOOD_A, bad, GOOD_B, remaining="2")
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(document.encode())
+
+    for sent in (document, document.encode("utf-8")):
+        sync, add = parse_response(sent)
+        assert [c.full_name for c in sync.customers] == ["Acme", "Acme:Clinic"]
+        (message,) = sync.skipped
+        assert reported in message and "repaired" in message
+        assert 'ListID "3-1"' in message and 'FullName "Acme:X"' in message
+        assert (sync.status_code, sync.iterator_remaining, sync.iterator_id) == (0, 2, "{it}")
+        assert add.customers[0].full_name == "Zed" and add.skipped == ()
+
+
+def test_several_damaged_records_are_each_reported():
+    bad1 = ret("3-1", "One").replace("<Name>One</Name>", "<Name>O\x02ne</Name>")
+    bad2 = ret("4-1", "Two", "<JobStartDate>yesterday</JobStartDate>")
+    bad3 = ret("5-1", "Three & Co")
+    (sync, _) = parse_response(page(bad1, GOOD_A, bad2, bad3, GOOD_B))
+    assert [c.list_id for c in sync.customers] == ["1-1", "2-1"]
+    assert [m.split(" ", 2)[1] for m in sync.skipped] == ["#1", "#3", "#4"]
+
+
+def test_a_cut_off_document_keeps_the_whole_records():
+    document = page(GOOD_A, GOOD_B, ret("3-1", "Lost"))
+    cut = document[: document.index("<Name>Lost") + 8]
+    (sync,) = parse_response(cut)
+    assert [c.list_id for c in sync.customers] == ["1-1", "2-1"]
+    (message,) = sync.skipped
+    assert 'ListID "3-1"' in message and "cut off" in message
+
+
+def test_windows_1252_bytes_with_a_damaged_record_are_repaired():
+    bad = ret("3-1", "Caf\u00e9 \u2018X\u2019").replace("</FullName>", "</FullName>\x03")
+    document = page(ret("1-1", "Caf\u00e9"), bad).replace(
+        '<?xml version="1.0" ?>', '<?xml version="1.0" encoding="windows-1252"?>'
+    )
+    (sync, _) = parse_response(document.encode("cp1252"))
+    assert [c.full_name for c in sync.customers] == ["Caf\u00e9"]
+    assert "Caf\u00e9 \u2018X\u2019" in sync.skipped[0]
+
+
+def test_a_non_numeric_iterator_count_is_an_error_result_not_a_crash():
+    (sync, _) = parse_response(page(GOOD_A, remaining="lots"))
+    assert (sync.status_code, sync.ok) == (-1, False)
+    assert 'iteratorRemainingCount "lots"' in sync.message

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from erp_dashboard.qbwc.download import PATH, SESSION_COOKIE, download_app
+from erp_dashboard.qbwc.download import OWNER_ID, PATH, SESSION_COOKIE, download_app
 from erp_dashboard.services import auth
 from tests.builders import PASSWORD
 
@@ -32,8 +32,14 @@ async def test_approver_downloads_a_qwc_naming_this_endpoint(world):
     assert root.findtext("AppURL") == "http://localhost:3000/qbwc"
     assert root.findtext("UserName") == "qbwc-test"
     assert root.findtext("OwnerID").startswith("{") and b"password" not in reply.content.lower()
-    again = etree.fromstring((await get(auth.sign_in("bob@example.com", PASSWORD))).content)
-    assert again.findtext("FileID") == root.findtext("FileID")  # stable for one AppURL
+    assert root.findtext("Scheduler/RunEveryNMinutes") == "5"  # QBWC_RUN_EVERY_MINUTES
+    # Removing and re-adding the application works: a file downloaded again, by anyone, from
+    # any address, names the same application (OwnerID) and the same FileID.
+    again = await get(auth.sign_in("bob@example.com", PASSWORD), base="http://127.0.0.1:8080")
+    again = etree.fromstring(again.content)
+    assert again.findtext("FileID") == root.findtext("FileID")
+    assert again.findtext("OwnerID") == root.findtext("OwnerID") == OWNER_ID
+    assert root.findtext("FileID") != root.findtext("OwnerID")
 
 
 @pytest.mark.anyio

@@ -12,21 +12,29 @@ from lxml import etree
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from erp_dashboard.qbxml import (
+    BUSY_STATUSES,
     JobFields,
     QBResult,
     customer_add_rq,
     customer_add_rqs,
     customer_mod_rq,
     customer_query_rq,
+    negotiate_version,
+    parse_host_response,
     parse_response,
 )
 from erp_dashboard.simulator import (
+    BAD_RECORD_KINDS,
+    SUPPORTED_QBXML_VERSIONS,
+    Faults,
     QuickBooksSimulator,
     SimListItem,
     SimulatorParseError,
     SimulatorStatusError,
+    SimulatorVersionError,
     add_customer,
 )
+from erp_dashboard.simulator.web_connector import HCP_RESPONSE, host_response
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 HEADER = '<?xml version="1.0"?><?qbxml version="13.0"?>'
@@ -513,3 +521,253 @@ def test_add_customer_applies_customer_add_rules(session, acme):
         add_customer(session, "Other", colour="red")
     with pytest.raises(ValueError):
         add_customer(session, "Other", job_status="Started")
+
+
+# --------------------------------------------------------------------------- unhappy answers
+
+BUSY = {
+    3170: (
+        'There was an error when modifying a Customers list, element "{full}".  '
+        "QuickBooks error message: The internals could not be locked.  "
+        "They are in use by another user."
+    ),
+    3175: (
+        "There was an error adding, modifying or deleting {id} because it is already in use.  "
+        "QuickBooks error message: The list element is in use."
+    ),
+    3180: (
+        "There was an error when saving a Customers list.  "
+        "QuickBooks error message: This list has been modified by another user."
+    ),
+}
+
+
+def test_defaults_have_no_faults():
+    faults = QuickBooksSimulator().faults
+    assert faults == Faults()
+    assert (faults.busy_for, faults.lookup_errors, faults.bad_records) == ({}, {}, {})
+    assert not faults.strict_lookups and faults.supported_versions == SUPPORTED_QBXML_VERSIONS
+
+
+@pytest.mark.parametrize("code", sorted(BUSY_STATUSES))
+def test_busy_add_answers_the_lock_code_n_times_then_succeeds(session, acme, code):
+    sim = QuickBooksSimulator(Faults(busy_for={"riverside clinic": 2}, busy_code=code))
+    for attempt in range(2):
+        busy = one(sim, session, customer_add_rq(f"a{attempt}", job(acme)))
+        assert (busy.status_code, busy.severity, busy.ok, busy.customers) == (
+            code,
+            "Error",
+            False,
+            (),
+        )
+        assert busy.message == BUSY[code].format(full="Riverside Clinic", id="Riverside Clinic")
+        assert names(session) == ["Acme"]
+    added = one(sim, session, customer_add_rq("a2", job(acme)))
+    assert added.ok and added.customers[0].full_name == "Acme:Riverside Clinic"
+    other = one(sim, session, customer_add_rq("a3", job(acme, "Other Job")))
+    assert other.ok  # only the named job is locked
+
+
+@pytest.mark.parametrize("code", sorted(BUSY_STATUSES))
+def test_busy_mod_answers_the_lock_code_then_succeeds(session, acme, code):
+    clinic = add_customer(session, "Clinic", parent_full_name="Acme")
+    sim = QuickBooksSimulator()
+    sim.faults = Faults(busy_for={"Clinic": 1}, busy_code=code)  # set on the instance
+    request = customer_mod_rq("m", clinic.list_id, clinic.edit_sequence, job(acme, "Clinic"))
+
+    busy = one(sim, session, request)
+    assert (busy.kind, busy.status_code, busy.severity) == ("CustomerMod", code, "Error")
+    assert busy.message == BUSY[code].format(full="Acme:Clinic", id=clinic.list_id)
+    assert session.get(SimListItem, clinic.id).edit_sequence == clinic.edit_sequence
+    assert one(sim, session, request).ok
+
+
+def test_busy_stops_a_stop_on_error_batch(session, acme):
+    sim = QuickBooksSimulator(Faults(busy_for={"Two": 1}, busy_code=3175))
+    items = [("1", job(acme, "One")), ("2", job(acme, "Two")), ("3", job(acme, "Three"))]
+    results = run(sim, session, customer_add_rqs(items, on_error="stopOnError"))
+    assert [(r.request_id, r.status_code) for r in results] == [("1", 0), ("2", 3175)]
+
+
+def test_an_unknown_busy_code_is_a_mistake_in_the_test(session, acme):
+    sim = QuickBooksSimulator(Faults(busy_for={"Riverside Clinic": 1}, busy_code=3200))
+    with pytest.raises(ValueError, match="busy code"):
+        sim.handle(session, customer_add_rq("1", job(acme)))
+
+
+LOOKUP = {
+    1: ("Info", "A query request did not find a matching object in QuickBooks"),
+    500: (
+        "Warn",
+        "The query request has not been fully completed. There was a required element "
+        '("{key}") that could not be found in QuickBooks.',
+    ),
+    3120: (
+        "Error",
+        'Object "{key}" specified in the request cannot be found.  QuickBooks error message: '
+        "Invalid argument.  The specified record does not exist in the list.",
+    ),
+    3140: (
+        "Error",
+        'There is an invalid reference to QuickBooks Customer "{key}" in the Customer.',
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(LOOKUP))
+def test_lookup_errors_answer_the_given_code_by_full_name_and_list_id(session, acme, code):
+    clinic = add_customer(session, "Clinic", parent_full_name="Acme")
+    sim = QuickBooksSimulator(Faults(lookup_errors={"acme:clinic": code, acme.list_id: code}))
+    severity, message = LOOKUP[code]
+
+    by_name = one(sim, session, customer_query_rq("q1", full_names=["Acme", "Acme:CLINIC"]))
+    assert (by_name.status_code, by_name.severity, by_name.customers) == (code, severity, ())
+    assert by_name.message == message.format(key="Acme:CLINIC")
+    by_id = one(sim, session, customer_query_rq("q2", list_ids=[acme.list_id]))
+    assert (by_id.status_code, by_id.severity) == (code, severity)
+    assert by_id.message == message.format(key=acme.list_id)
+    untouched = one(sim, session, customer_query_rq("q3", list_ids=[clinic.list_id]))
+    assert untouched.status_code == 0 and untouched.customers[0].full_name == "Acme:Clinic"
+
+
+def test_strict_lookups_fail_the_whole_query_when_one_name_is_missing(session, acme):
+    sim = QuickBooksSimulator(Faults(strict_lookups=True))
+    partial = one(sim, session, customer_query_rq("q", full_names=["Acme", "Nope"]))
+    assert (partial.status_code, partial.severity, partial.customers) == (500, "Warn", ())
+    assert '("Nope")' in partial.message
+    missing = one(sim, session, customer_query_rq("q", list_ids=["8000FFFF-1"]))
+    assert (missing.status_code, missing.severity) == (500, "Warn")
+    assert one(sim, session, customer_query_rq("q", full_names=["Acme"])).customers
+
+
+def sync_pages(sim, session, size=2):
+    """Every page of an iterator sync, as raw documents."""
+    first = sim.handle(session, customer_query_rq("p0", max_returned=size, iterator="Start"))
+    documents = [first]
+    iterator_id = parse_response(first)[0].iterator_id
+    while parse_response(documents[-1])[0].iterator_remaining:
+        documents.append(
+            sim.handle(
+                session,
+                customer_query_rq(
+                    f"p{len(documents)}",
+                    max_returned=size,
+                    iterator="Continue",
+                    iterator_id=iterator_id,
+                ),
+            )
+        )
+    return documents
+
+
+@pytest.mark.parametrize("kind", BAD_RECORD_KINDS)
+def test_a_bad_record_in_the_sync_pages_is_skipped_and_the_rest_kept(session, kind):
+    for i in range(5):
+        add_customer(session, f"Customer {i}", start_date=date(2024, 1, i + 1))
+    sim = QuickBooksSimulator(Faults(bad_records={"customer 2": kind}))
+
+    documents = sync_pages(sim, session)
+    results = [parse_response(d)[0] for d in documents]
+    read = [c.name for r in results for c in r.customers]
+    skipped = [m for r in results for m in r.skipped]
+    if kind == "unexpected_element":
+        assert read == [f"Customer {i}" for i in range(5)] and skipped == []
+        assert "<QBSimUnexpected>" in documents[1]
+        return
+    assert read == ["Customer 0", "Customer 1", "Customer 3", "Customer 4"]
+    (message,) = skipped
+    assert message.startswith("CustomerRet #1 ")
+    assert ("repaired" in message) == (kind in ("control_char", "ampersand"))
+    if kind in ("control_char", "ampersand"):
+        with pytest.raises(etree.XMLSyntaxError):
+            etree.fromstring(documents[1].encode())
+    if kind == "missing_full_name":
+        assert 'ListID "' in message and "no FullName" in message
+    else:
+        assert 'FullName "Customer 2"' in message
+
+
+def test_a_bad_record_is_spoiled_in_lookups_too_and_a_bad_kind_is_refused(session, acme):
+    sim = QuickBooksSimulator(Faults(bad_records={"Acme": "bad_date"}))
+    found = parse_response(sim.handle(session, customer_query_rq("q", full_names=["Acme"])))[0]
+    assert found.customers == () and "2024-02-30" in found.skipped[0]
+    sim.faults.bad_records = {"Acme": "gremlins"}
+    with pytest.raises(ValueError, match="bad record kind"):
+        sim.handle(session, customer_query_rq("q", full_names=["Acme"]))
+
+
+OLD = SUPPORTED_QBXML_VERSIONS[: SUPPORTED_QBXML_VERSIONS.index("6.0") + 1]
+
+
+def at(version: str, document: str) -> str:
+    return document.replace('<?qbxml version="13.0"?>', f'<?qbxml version="{version}"?>')
+
+
+def test_an_old_quickbooks_refuses_versions_it_does_not_list(session, acme):
+    sim = QuickBooksSimulator(Faults(supported_versions=OLD))
+    with pytest.raises(SimulatorVersionError) as refused:
+        sim.handle(session, customer_add_rq("1", job(acme)))
+    assert (refused.value.hresult, refused.value.hresult_message) == (
+        "0x80040423",
+        "The version of qbXML that was requested is not supported or is unknown.",
+    )
+    assert isinstance(refused.value, SimulatorParseError)
+    assert names(session) == ["Acme"]
+
+    version = negotiate_version(OLD, 6, 0)
+    assert version == "6.0"
+    assert one(sim, session, customer_add_rq("2", job(acme), version=version)).ok
+    pages = one(
+        sim, session, customer_query_rq("3", max_returned=1, iterator="Start", version="6.0")
+    )
+    assert pages.ok and pages.iterator_remaining == 1
+
+
+@pytest.mark.parametrize("version", ["14.0", "13", "", "x.y"])
+def test_unknown_versions_are_refused_by_default(session, acme, version):
+    with pytest.raises(SimulatorParseError):
+        QuickBooksSimulator().handle(session, at(version, customer_query_rq("q")))
+
+
+def test_features_newer_than_the_declared_version_are_a_parse_error(session, acme):
+    sim = QuickBooksSimulator()
+    iterator = at("4.0", customer_query_rq("q", max_returned=1, iterator="Start"))
+    with pytest.raises(SimulatorParseError, match="iterator") as refused:
+        sim.handle(session, iterator)
+    assert refused.value.hresult == "0x80040400"
+    assert not isinstance(refused.value, SimulatorVersionError)
+    assert one(sim, session, at("4.0", customer_query_rq("q", max_returned=1))).ok
+
+    clinic = add_customer(session, "Clinic", parent_full_name="Acme")
+    mod = customer_mod_rq("m", clinic.list_id, clinic.edit_sequence, job(acme, "Clinic"))
+    with pytest.raises(SimulatorParseError, match="CustomerMod"):
+        sim.handle(session, at("2.1", mod))
+    assert one(sim, session, at("3.0", mod)).ok
+    assert one(sim, session, at("1.0", customer_add_rq("a", job(acme, "Old Job")))).ok
+
+
+def test_host_response_is_a_realistic_hcp_response():
+    assert host_response() == HCP_RESPONSE
+    info = parse_host_response(HCP_RESPONSE)
+    assert info.versions == SUPPORTED_QBXML_VERSIONS
+    assert (info.major, info.minor, info.company_name, info.file_mode) == (
+        13,
+        0,
+        "Simulated Company",
+        "SingleUser",
+    )
+    assert negotiate_version(info.versions, 13, 0) == "13.0"
+    old = parse_host_response(
+        host_response(
+            versions=OLD, major=16, minor=0, company_name="Old & Co", file_mode="MultiUser"
+        )
+    )
+    assert (old.versions, old.major, old.company_name, old.file_mode) == (
+        OLD,
+        16,
+        "Old & Co",
+        "MultiUser",
+    )
+    assert negotiate_version(old.versions, 6, 0) == "6.0"
+    if SCHEMA is not None:  # the HostQuery/CompanyQuery answers are valid qbXML responses
+        assert SCHEMA.validate(etree.fromstring(HCP_RESPONSE.encode())), SCHEMA.error_log

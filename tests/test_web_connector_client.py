@@ -16,12 +16,20 @@ from erp_dashboard.db import engine, unit_of_work
 from erp_dashboard.qbxml import JobFields, customer_add_rq, customer_query_rq, parse_response
 from erp_dashboard.simulator import web_connector
 from erp_dashboard.simulator.company import SimListItem
-from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, add_customer
+from erp_dashboard.simulator.quickbooks import (
+    SUPPORTED_QBXML_VERSIONS,
+    Faults,
+    QuickBooksSimulator,
+    add_customer,
+)
 from erp_dashboard.simulator.web_connector import (
     COMPANY_FILE,
     HCP_RESPONSE,
     PARSE_ERROR_HRESULT,
     PARSE_ERROR_MESSAGE,
+    UNSUPPORTED_VERSION_HRESULT,
+    UNSUPPORTED_VERSION_MESSAGE,
+    host_response,
     main,
     run_session,
 )
@@ -168,6 +176,54 @@ def test_a_server_that_is_down_is_a_failed_session_not_a_crash(down_url):
     report = run_session(down_url, USER, PASSWORD, simulator=FakeQuickBooks())
     assert report.round_trips == 0 and report.auth_status == ""
     assert len(report.errors) == 1 and "serverVersion: cannot reach" in report.errors[0]
+
+
+def test_a_second_company_file_and_its_hcp_response(fake, url):
+    hcp = host_response(company_name="Second Company", file_mode="MultiUser")
+    second = r"C:\Books\Second.QBW"
+    run_session(
+        url, USER, PASSWORD, simulator=FakeQuickBooks(), company_file=second, hcp_response=hcp
+    )
+    sends = [call for call in fake.calls if call[0] == "send_request_xml"]
+    assert [call[2:] for call in sends] == [
+        (hcp, second, "US", 13, 0),
+        ("", second, "US", 13, 0),
+    ]
+    fake.status = r"C:\Books\Named.QBW"  # a path named by authenticate still wins
+    fake.calls.clear()
+    run_session(url, USER, PASSWORD, simulator=FakeQuickBooks(), company_file=second)
+    assert {c[3] for c in fake.calls if c[0] == "send_request_xml"} == {fake.status}
+
+
+def test_an_old_quickbooks_refuses_a_13_0_request(fake, url):
+    old = SUPPORTED_QBXML_VERSIONS[: SUPPORTED_QBXML_VERSIONS.index("6.0") + 1]
+    hcp = host_response(versions=old, major=16, minor=0)
+    fake.requests = [customer_query_rq("find-1", full_names=["Nobody"])]
+    simulator = QuickBooksSimulator(Faults(supported_versions=old))
+    report = run_session(
+        url,
+        USER,
+        PASSWORD,
+        simulator=simulator,
+        hcp_response=hcp,
+        qbxml_major=6,
+        qbxml_minor=0,
+    )
+    (send, *_) = [call for call in fake.calls if call[0] == "send_request_xml"]
+    assert send[2:] == (hcp, COMPANY_FILE, "US", 6, 0)
+    (received,) = [call for call in fake.calls if call[0] == "receive_response_xml"]
+    assert received[2:] == ("", UNSUPPORTED_VERSION_HRESULT, UNSUPPORTED_VERSION_MESSAGE)
+    assert UNSUPPORTED_VERSION_HRESULT == "0x80040423"
+    assert report.errors == [
+        f"QuickBooks failed ({UNSUPPORTED_VERSION_HRESULT}): {UNSUPPORTED_VERSION_MESSAGE}"
+    ]
+
+    fake.requests = [customer_query_rq("find-2", full_names=["Nobody"], version="6.0")]
+    fake.calls.clear()
+    report = run_session(url, USER, PASSWORD, simulator=simulator, qbxml_major=6)
+    (received,) = [call for call in fake.calls if call[0] == "receive_response_xml"]
+    assert received[3:] == ("", "") and parse_response(received[2])[0].status_code == 1
+    assert report.errors == [] and report.last_percent == 100
 
 
 # --------------------------------------------------------------------------- the CLI

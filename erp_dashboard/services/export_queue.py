@@ -10,14 +10,16 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
+from erp_dashboard.services.outcomes import NOT_FOUND
 from erp_dashboard.services.state_machine import bump_count, move
+from erp_dashboard.services.wc_health import expected_interval
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,11 @@ EXPORTED_FIELDS = (
 )
 STALE_EDIT_SEQUENCE = 3200
 RETRY_SUFFIX = "-r"  # a CustomerMod re-sent once after a stale EditSequence
+NOT_FOUND_ANSWERS = (1, 500, NOT_FOUND)  # how QuickBooks says a look-up found nothing
+MAX_ATTEMPTS = 5  # busy answers or unreadable outcomes before an item fails for good
+MAX_BACKOFF = timedelta(hours=1)
+ERROR_MESSAGE_MAX = 1000  # Project.qb_error_message
+FAILED_ACTION = {"add": "export_failed", "mod": "update_failed"}
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,20 @@ def enqueue(session: Session, project: Project, kind: str) -> WorkItem:
     return item
 
 
-def count(session: Session, status: str, ticket_hash: str | None = None) -> int:
-    """How many items have `status` (and were sent in session `ticket_hash`, if given)."""
+def _due(now: datetime):
+    return or_(WorkItem.not_before.is_(None), WorkItem.not_before <= now)
+
+
+def count(
+    session: Session, status: str, ticket_hash: str | None = None, *, due: datetime | None = None
+) -> int:
+    """How many items have `status` (and were sent in session `ticket_hash`, if given;
+    and may be sent at `due`, if given: items waiting out a busy backoff are not)."""
     stmt = select(func.count()).select_from(WorkItem).where(WorkItem.status == status)
     if ticket_hash is not None:
         stmt = stmt.where(WorkItem.ticket_hash == ticket_hash)
+    if due is not None:
+        stmt = stmt.where(_due(due))
     return session.exec(stmt).one()
 
 
@@ -104,7 +120,12 @@ def claim_batch(
         select(WorkItem, Project, Customer)
         .join(Project, Project.id == WorkItem.project_id)
         .join(Customer, Customer.id == Project.customer_id)
-        .where(WorkItem.status == "queued", WorkItem.kind == kind, WorkItem.verify_first == verify)
+        .where(
+            WorkItem.status == "queued",
+            WorkItem.kind == kind,
+            WorkItem.verify_first == verify,
+            _due(utcnow()),
+        )
         .order_by(WorkItem.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WorkItem)
@@ -145,7 +166,7 @@ def in_flight(session: Session, request_ids: list[str]) -> dict[str, WorkItem]:
 
 
 def _finish(session: Session, item: WorkItem, status: str, message: str) -> Project:
-    item.status, item.done_at, item.status_message = status, utcnow(), message
+    item.status, item.done_at, item.status_message = status, utcnow(), message[:ERROR_MESSAGE_MAX]
     session.add(item)
     return session.get(Project, item.project_id)
 
@@ -158,7 +179,7 @@ def _failed(session: Session, item: WorkItem, action: str, code: int, message: s
         action,
         None,
         qb_error_code=code,
-        qb_error_message=message,
+        qb_error_message=message[:ERROR_MESSAGE_MAX],
     )
     return "failed"
 
@@ -193,6 +214,8 @@ def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
     if result.ok and result.customers:
         _synced(session, item, result.customers[0], result.message)
         return "done"
+    if result.status_code in qbxml.BUSY_STATUSES:
+        return _busy(session, item, result.status_code, result.message)
     return _failed(session, item, "export_failed", result.status_code, result.message)
 
 
@@ -221,6 +244,8 @@ def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
             synced_at=utcnow(),
         )
         return "done"
+    if result.status_code in qbxml.BUSY_STATUSES:
+        return _busy(session, item, result.status_code, result.message)
     if result.status_code == STALE_EDIT_SEQUENCE and not item.request_id.endswith(RETRY_SUFFIX):
         item.status, item.verify_first = "queued", True
         item.request_id = item.request_id[: qbxml.REQUEST_ID_MAX - 2] + RETRY_SUFFIX
@@ -229,55 +254,86 @@ def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
     return _failed(session, item, "update_failed", result.status_code, result.message)
 
 
-def apply_refresh(session: Session, ticket_hash: str, found: dict[str, qbxml.CustomerRet]) -> None:
-    """Take the current EditSequence of each job whose "mod" was sent for a look-up;
-    a job QuickBooks no longer has fails the update."""
-    rows = session.exec(
-        select(WorkItem, Project)
-        .join(Project, Project.id == WorkItem.project_id)
-        .where(
-            WorkItem.ticket_hash == ticket_hash,
-            WorkItem.status == "sent",
-            WorkItem.kind == "mod",
-            WorkItem.verify_first,
+def backoff(attempts: int) -> timedelta:
+    """How long an item waits after its `attempts`-th busy answer: the Web Connector's
+    interval, doubled each time, at most an hour."""
+    return min(expected_interval() * 2 ** min(max(0, attempts - 1), 16), MAX_BACKOFF)
+
+
+def _busy(session: Session, item: WorkItem, code: int, message: str) -> str:
+    """QuickBooks was busy (a list or record in use by another user): nothing was changed,
+    so the same request goes again in a later session, with backoff, up to MAX_ATTEMPTS."""
+    item.attempts += 1
+    if item.attempts >= MAX_ATTEMPTS:
+        return _failed(
+            session,
+            item,
+            FAILED_ACTION[item.kind],
+            code,
+            f"QuickBooks stayed busy through {item.attempts} tries: {message}",
         )
-    ).all()
-    for item, project in rows:
-        job = found.get(project.qb_list_id or "")
-        if job is None:
-            message = f"QuickBooks no longer has the job {project.qb_full_name}."
-            _failed(session, item, "update_failed", 3120, message)
+    item.status, item.ticket_hash, item.status_code = "queued", None, code
+    item.not_before = utcnow() + backoff(item.attempts)
+    item.status_message = (
+        f"QuickBooks was busy (another user is working in it); retrying automatically "
+        f"(try {item.attempts + 1} of {MAX_ATTEMPTS}). QuickBooks said: {message}"
+    )
+    session.add(item)
+    return "retry"
+
+
+def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> tuple[int, int]:
+    """The items sent in this session got no readable answer (an HRESULT, an unreadable
+    response): their outcome is unknown, so each is looked up before it is sent again, at
+    most MAX_ATTEMPTS times before it fails with `reason`. Returns (failed, requeued)."""
+    failed = requeued = 0
+    sent = select(WorkItem).where(WorkItem.ticket_hash == ticket_hash, WorkItem.status == "sent")
+    for item in session.exec(sent.order_by(WorkItem.id)).all():
+        item.attempts += 1
+        if item.attempts >= MAX_ATTEMPTS:
+            message = f"QuickBooks' answer could not be read {item.attempts} times: {reason}"
+            _failed(session, item, FAILED_ACTION[item.kind], qbxml.UNREADABLE_STATUS, message)
+            failed += 1
             continue
-        project.qb_edit_sequence = job.edit_sequence
-        item.status, item.verify_first = "queued", False
-        session.add_all([project, item])
+        item.status, item.verify_first, item.ticket_hash = "queued", True, None
+        item.status_message = f"QuickBooks' answer was lost ({reason}); checking again."
+        session.add(item)
+        requeued += 1
+    return failed, requeued
 
 
-def apply_verification(
-    session: Session, ticket_hash: str, found: dict[str, qbxml.CustomerRet]
-) -> None:
-    """Settle the items sent for verification: adopt the job QuickBooks has, else re-add.
-
-    `found` maps the case-folded FullName of each job QuickBooks returned to it.
-    """
-    rows = session.exec(
-        select(WorkItem, Project, Customer)
-        .join(Project, Project.id == WorkItem.project_id)
-        .join(Customer, Customer.id == Project.customer_id)
-        .where(
-            WorkItem.ticket_hash == ticket_hash,
-            WorkItem.status == "sent",
-            WorkItem.kind == "add",
-            WorkItem.verify_first,
+def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
+    """Apply the answer to one look-up: an "add" whose earlier attempt is unknown (by
+    FullName: adopt the job QuickBooks has, else add it), a "mod" whose EditSequence is
+    re-read (by ListID). "done", "queued", "retry" or "failed"; an error answer settles the
+    item where a person can act on it. None when no item is in flight."""
+    if item is None or item.status != "sent":
+        log.warning("Ignored QuickBooks look-up %r: no item in flight", result.request_id)
+        return None
+    code, found = result.status_code, result.customers[0] if result.customers else None
+    if code in qbxml.BUSY_STATUSES:
+        return _busy(session, item, code, result.message)
+    if code != 0 and code not in NOT_FOUND_ANSWERS:
+        looked_up = "checking whether QuickBooks already has the job"
+        if item.kind == "mod":
+            looked_up = "reading the job's current version from QuickBooks"
+        item.status_code = code
+        return _failed(
+            session, item, FAILED_ACTION[item.kind], code, f"While {looked_up}: {result.message}"
         )
-    ).all()
-    for item, project, customer in rows:
-        job = found.get(f"{customer.full_name}:{project.name}".casefold())
-        if job is not None:
-            _synced(session, item, job, "adopted the job an earlier attempt created")
-        else:
-            item.status, item.verify_first = "queued", False
-            session.add(item)
+    project = session.get(Project, item.project_id)
+    if item.kind == "add" and found is not None:
+        _synced(session, item, found, "adopted the job an earlier attempt created")
+        return "done"
+    if item.kind == "mod" and found is None:
+        message = f"QuickBooks no longer has the job {project.qb_full_name}."
+        return _failed(session, item, "update_failed", NOT_FOUND, message)
+    if found is not None:
+        project.qb_edit_sequence = found.edit_sequence
+        session.add(project)
+    item.status, item.verify_first, item.ticket_hash = "queued", False, None
+    session.add(item)
+    return "queued"
 
 
 def release_orphans(session: Session, now: datetime) -> int:

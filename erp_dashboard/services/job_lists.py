@@ -12,8 +12,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from erp_dashboard.db import read_only
-from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob, User
+from erp_dashboard.models import (
+    Customer,
+    ErpEvent,
+    ListCount,
+    Project,
+    QbJob,
+    User,
+    WorkItem,
+    utcnow,
+)
 from erp_dashboard.services.errors import InvalidInput
+from erp_dashboard.services.outcomes import next_step, waiting_reason
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.services.state_machine import ErpState, JobList
 
@@ -69,6 +79,9 @@ class JobRow:
     synced_at: str
     error: str
     changes: str = ""
+    advice: str = ""  # what to do about QuickBooks' refusal
+    waiting: str = ""  # why an Exporting / Updating row waits
+    waiting_since: str = ""  # and since when (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,43 @@ def _changes_text(recorded: str) -> str:
     )
 
 
+IN_FLIGHT = (ErpState.EXPORTING.value, ErpState.UPDATING.value)
+
+
+def _error_text(p: Project) -> str:
+    if p.qb_error_code is None:
+        return ""
+    return f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})"
+
+
+def _advice(p: Project) -> str:
+    if p.qb_error_code is None or p.erp_state not in (
+        ErpState.FAILED_TO_EXPORT,
+        ErpState.READY_TO_UPDATE,
+    ):
+        return ""
+    return next_step(p.erp_state == ErpState.READY_TO_UPDATE, p.qb_error_code)
+
+
+def _open_items(session: Session, project_ids: list[int]) -> dict[int, WorkItem]:
+    """The unanswered work item of each project in flight (one query for the page)."""
+    if not project_ids:
+        return {}
+    items = session.exec(
+        select(WorkItem)
+        .where(WorkItem.project_id.in_(project_ids), WorkItem.status.in_(("queued", "sent")))
+        .order_by(WorkItem.id)
+    ).all()
+    return {item.project_id: item for item in items}
+
+
+def _waiting(p: Project, in_flight: dict[int, WorkItem], now: datetime) -> dict[str, str]:
+    if p.erp_state not in IN_FLIGHT:
+        return {}
+    reason, since = waiting_reason(in_flight.get(p.id), now)
+    return {"waiting": reason, "waiting_since": since}
+
+
 def _project_page(session: Session, query: PageQuery) -> Page:
     creator = aliased(User)
     text = query.search.strip()
@@ -178,6 +228,8 @@ def _project_page(session: Session, query: PageQuery) -> Page:
         .where(Project.id.in_(ids))
         .order_by(*order)
     ).all()
+    in_flight = _open_items(session, [p.id for p, *_ in rows if p.erp_state in IN_FLIGHT])
+    now = utcnow()
     return Page(
         rows=[
             JobRow(
@@ -198,12 +250,10 @@ def _project_page(session: Session, query: PageQuery) -> Page:
                 customer_list_id=customer_list_id or "",
                 qb_full_name=p.qb_full_name or "",
                 synced_at=_text(p.synced_at),
-                error=(
-                    f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})"
-                    if p.qb_error_code is not None
-                    else ""
-                ),
+                error=_error_text(p),
                 changes=_changes_text(p.erp_changes),
+                advice=_advice(p),
+                **_waiting(p, in_flight, now),
             )
             for p, creator_name, customer_name, customer_list_id in rows
         ],
@@ -269,12 +319,15 @@ def counts(actor: Actor) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class FinishedExport:
-    """An export QuickBooks has answered: synced, or failed with its message."""
+    """An export or update QuickBooks has answered: synced, or refused with its message,
+    what to do next and the list where the project now is."""
 
     project_id: int
     name: str
     synced: bool
     detail: str
+    advice: str = ""
+    job_list: str = ""
 
 
 def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExport]:
@@ -293,9 +346,9 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
                 p.id,
                 p.name,
                 p.erp_state == ErpState.SYNCED,
-                p.qb_full_name
-                if p.erp_state == ErpState.SYNCED
-                else f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})",
+                p.qb_full_name if p.erp_state == ErpState.SYNCED else _error_text(p),
+                _advice(p),
+                p.erp_list,
             )
             for p in rows
         ]

@@ -74,7 +74,8 @@ def session_summary(row: QbwcSession) -> str:
         parts.append(f"{row.retrying} to retry (QuickBooks was busy)")
     if row.skipped:
         parts.append(f"skipped {_plural(row.skipped, 'unreadable customer record')}")
-    text = ("; ".join(parts).capitalize() + ".") if parts else ""
+    text = "; ".join(parts)
+    text = f"{text[:1].upper()}{text[1:]}." if text else ""
     if row.last_error:
         text = f"{text} {row.last_error}".strip()
     return text or "Customers synced; nothing else to do."

@@ -17,12 +17,13 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import update
-from sqlmodel import Session, func, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, func, or_, select
 
 from erp_dashboard import config, qbxml
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import (
+    AppSetting,
     Customer,
     ErpEvent,
     Project,
@@ -34,19 +35,112 @@ from erp_dashboard.models import (
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services.wc_health import IDLE, session_summary
 
 log = logging.getLogger(__name__)
 
 SERVER_VERSION = "ERP Integrations 1.0"
 OLDEST_CLIENT = (2, 1)  # Web Connector 2.1 and later speak qbXML 13
 SYNC_PAGE = 500
-SYNC_ID, VERIFY_ID, REFRESH_ID = "customer-sync", "verify", "refresh"
-APPLY = {"CustomerAdd": export_queue.apply_add, "CustomerMod": export_queue.apply_mod}
+SYNC_ID = "customer-sync"
+LOOKUP = "lookup-"  # a look-up's requestID: this, then its item's requestID
+APPLY = {
+    "CustomerAdd": export_queue.apply_add,
+    "CustomerMod": export_queue.apply_mod,
+    "CustomerQuery": export_queue.apply_lookup,
+}
 UNKNOWN_TICKET = "The session ticket is unknown or expired; the Web Connector will start a new one."
+COMPANY_FILE, COMPANY_NAME = "qb_company_file", "qb_company_name"  # AppSetting keys
+IDLE_SESSIONS_KEPT = timedelta(days=1)
+NOTES_MAX = 4000
+HRESULTS = {  # what the Web Connector's HRESULTs mean, for the person reading them
+    "0x80040400": "QuickBooks could not read the request",
+    "0x80040401": "The Web Connector could not reach QuickBooks",
+    "0x80040402": "QuickBooks hit an unexpected error",
+    "0x80040408": "The Web Connector could not start QuickBooks (is the company file open "
+    "elsewhere, or QuickBooks not installed?)",
+    "0x80040423": "This QuickBooks does not support the qbXML version of the request",
+}
 
 
 def _hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def _item_id(result: qbxml.QBResult) -> str:
+    """The requestID of the work item a response answers."""
+    return result.request_id.removeprefix(LOOKUP)
+
+
+def _unreadable(result: qbxml.QBResult) -> bool:
+    """An answer whose outcome cannot be known: no status, a record that could not be read,
+    or an add or update reported done without the job it made."""
+    changed = result.kind in ("CustomerAdd", "CustomerMod") and result.ok
+    return (
+        result.status_code == qbxml.UNREADABLE_STATUS
+        or bool(result.skipped)
+        or (changed and not result.customers)
+    )
+
+
+def hresult_text(hresult: str, message: str) -> str:
+    """An HRESULT from the Web Connector in plain words, with its code and message."""
+    words = HRESULTS.get(hresult.strip().lower(), "QuickBooks could not process the request")
+    return f"{words} ({hresult}): {message}".strip().rstrip(":")
+
+
+def _note(qbwc: QbwcSession, *lines: str) -> None:
+    """Keep what a session had to skip (bounded), for the health panel and the log."""
+    qbwc.notes = "\n".join(filter(None, [qbwc.notes, *lines]))[:NOTES_MAX]
+
+
+def _company_label(path: str, name: str) -> str:
+    return " — ".join(filter(None, [name, path]))
+
+
+def _setting(session: Session, key: str) -> str:
+    row = session.get(AppSetting, key)
+    return row.value if row else ""
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Windows paths: case and slash direction do not matter."""
+    return a.replace("/", "\\").casefold() == b.replace("/", "\\").casefold()
+
+
+def company_problem(session: Session, settings: config.Settings, path: str, name: str) -> str:
+    """Why this session's company file is not the one the app exports to ("" when it is).
+
+    The first company file seen is recorded (path and CompanyName); QBWC_COMPANY_FILE, when
+    set, names the expected file instead. Customers of two companies must never merge.
+    """
+    bound_path, bound_name = _setting(session, COMPANY_FILE), _setting(session, COMPANY_NAME)
+    expected = settings.qbwc_company_file or bound_path
+    wrong = bool(path and expected and not _same_file(path, expected))
+    if not settings.qbwc_company_file:
+        wrong |= bool(name and bound_name and name != bound_name)
+    if wrong:
+        bound = _company_label(expected, "" if settings.qbwc_company_file else bound_name)
+        return (
+            f"This session opened the QuickBooks company file “{_company_label(path, name)}”, "
+            f"but ERP Integrations exports to “{bound}”. Nothing was read or sent. Open that "
+            "company file in QuickBooks and run the Web Connector again"
+            + ("." if settings.qbwc_company_file else " (or set QBWC_COMPANY_FILE).")
+        )
+    if (path or name) and (path, name) != (bound_path, bound_name):
+        for key, value in ((COMPANY_FILE, path), (COMPANY_NAME, name)):
+            if value:
+                session.merge(AppSetting(key=key, value=value, at=utcnow()))
+    return ""
+
+
+def _forget_idle_sessions(session: Session, now: datetime) -> None:
+    """Sessions that had nothing to do are kept a day (the health panel needs the latest)."""
+    session.execute(
+        delete(QbwcSession).where(
+            QbwcSession.stage == IDLE, QbwcSession.created_at < now - IDLE_SESSIONS_KEPT
+        )
+    )
 
 
 def _sync_due(session: Session, now: datetime, minutes: int) -> bool:
@@ -75,7 +169,9 @@ class WebConnector:
         return ""
 
     def authenticate(self, username: str, password: str) -> list[str]:
-        """[ticket, ""] with work, [ticket, "none"] without, [ticket, "nvu"] for bad credentials."""
+        """[ticket, ""] with work (or [ticket, company file] when one is configured, so a
+        scheduled run opens it with QuickBooks closed), [ticket, "none"] without,
+        [ticket, "nvu"] for bad credentials."""
         ticket = secrets.token_urlsafe(32)
         s = self.settings
         known = bool(s.qbwc_username and s.qbwc_password)
@@ -88,22 +184,30 @@ class WebConnector:
         now = utcnow()
         with unit_of_work() as session:
             export_queue.release_orphans(session, now)
+            _forget_idle_sessions(session, now)
             sync = _sync_due(session, now, s.customer_sync_minutes)
-            work = sync or export_queue.count(session, "queued") > 0
+            work = sync or export_queue.count(session, "queued", due=now) > 0
             session.add(
                 QbwcSession(
                     ticket_hash=_hash(ticket),
+                    created_at=now,
+                    last_seen_at=now,
                     expires_at=now + timedelta(minutes=s.qbwc_ticket_minutes),
-                    stage="sync" if sync else "work",
+                    stage="sync" if sync else ("work" if work else IDLE),
                     closed_at=None if work else now,
                 )
             )
-        return [ticket, "" if work else "none"]
+        return [ticket, s.qbwc_company_file if work else "none"]
 
     def _live(self, session: Session, ticket: str) -> QbwcSession | None:
+        """The open session behind `ticket`; each call keeps it alive (sliding expiry)."""
         row = session.get(QbwcSession, _hash(ticket or ""))
-        if row is None or row.closed_at is not None or row.expires_at <= utcnow():
+        now = utcnow()
+        if row is None or row.closed_at is not None or row.expires_at <= now:
             return None
+        row.last_seen_at = now
+        row.expires_at = now + timedelta(minutes=self.settings.qbwc_ticket_minutes)
+        session.add(row)
         return row
 
     def send_request_xml(
@@ -115,11 +219,18 @@ class WebConnector:
         major: int,
         minor: int,
     ) -> str:
-        """The next qbXML request of this session, or "" when nothing is left."""
+        """The next qbXML request of this session, or "" when nothing is left (or the
+        session cannot go on: getLastError then says why)."""
         with unit_of_work() as session:
             qbwc = self._live(session, ticket)
             if qbwc is None:
                 return ""
+            if not qbwc.qbxml_version and not self._open(
+                session, qbwc, hcp_response, company_file, major, minor
+            ):
+                qbwc.stage = "done"
+                return ""
+            version = qbwc.qbxml_version
             if qbwc.stage == "sync":
                 return qbxml.customer_query_rq(
                     SYNC_ID,
@@ -127,22 +238,64 @@ class WebConnector:
                     iterator="Continue" if qbwc.iterator_id else "Start",
                     iterator_id=qbwc.iterator_id,
                     active_status="All",
+                    version=version,
                 )
             claim = partial(
                 export_queue.claim_batch, session, self.settings.qbwc_batch, qbwc.ticket_hash
             )
             if batch := claim(kind="add", verify=True):
-                return qbxml.customer_query_rq(VERIFY_ID, full_names=[c.full_name for c in batch])
+                return qbxml.customer_lookup_rqs(
+                    [(LOOKUP + c.request_id, c.full_name) for c in batch],
+                    by="FullName",
+                    version=version,
+                )
             if batch := claim(kind="mod", verify=True):
-                return qbxml.customer_query_rq(REFRESH_ID, list_ids=[c.list_id for c in batch])
+                return qbxml.customer_lookup_rqs(
+                    [(LOOKUP + c.request_id, c.list_id) for c in batch],
+                    by="ListID",
+                    version=version,
+                )
             if batch := claim(kind="add", verify=False):
-                return qbxml.customer_add_rqs([(c.request_id, c.job) for c in batch])
+                return qbxml.customer_add_rqs(
+                    [(c.request_id, c.job) for c in batch], version=version
+                )
             if batch := claim(kind="mod", verify=False):
                 return qbxml.customer_mod_rqs(
-                    [(c.request_id, c.list_id, c.edit_sequence, c.job) for c in batch]
+                    [(c.request_id, c.list_id, c.edit_sequence, c.job) for c in batch],
+                    version=version,
                 )
             qbwc.stage = "done"
             return ""
+
+    def _open(
+        self,
+        session: Session,
+        qbwc: QbwcSession,
+        hcp_response: str,
+        company_file: str,
+        major: int,
+        minor: int,
+    ) -> bool:
+        """First request of a session: agree on a qbXML version QuickBooks listed and check
+        the company file. False (with the reason in last_error) ends the session."""
+        host = qbxml.parse_host_response(hcp_response)
+        version = qbxml.negotiate_version(host.versions, major, minor)
+        if version is None:
+            spoken = ", ".join(host.versions) or f"{major}.{minor}"
+            qbwc.last_error = (
+                f"This QuickBooks ({host.product or 'version unknown'}) speaks qbXML {spoken}; "
+                f"ERP Integrations needs qbXML {qbxml.MIN_QBXML_VERSION} or later. Nothing was "
+                "sent. Update QuickBooks Desktop, then run the Web Connector again."
+            )
+            log.warning("Web Connector session refused: %s", qbwc.last_error)
+            return False
+        if problem := company_problem(session, self.settings, company_file, host.company_name):
+            qbwc.last_error = problem
+            log.warning("Web Connector session refused: %s", problem)
+            return False
+        qbwc.qbxml_version = version
+        qbwc.company_file = _company_label(company_file, host.company_name)
+        return True
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str, message: str) -> int:
         """Apply QuickBooks' answers; percent done (100 = finished), negative on error."""
@@ -151,20 +304,31 @@ class WebConnector:
             if qbwc is None:
                 return -1
             if hresult:
-                qbwc.last_error = f"QuickBooks could not process the request ({hresult}): {message}"
-                session.add(qbwc)
+                qbwc.last_error = hresult_text(hresult, message)
+                self._unanswered(session, qbwc, qbwc.last_error)
                 return -1
             try:
                 results = qbxml.parse_response(response)
             except qbxml.QBXMLError as err:
-                qbwc.last_error = f"The response from QuickBooks could not be read: {err}"
-                session.add(qbwc)
-                return -1
-            waiting = export_queue.in_flight(session, [r.request_id for r in results])
+                log.warning("Unreadable QuickBooks response (%s): %.500r", err, response)
+                self._unanswered(session, qbwc, f"the response could not be read: {err}")
+                return self._progress(session, qbwc)
+            waiting = export_queue.in_flight(session, [_item_id(r) for r in results])
             for result in results:
-                self._apply(session, qbwc, result, waiting.get(result.request_id))
-            session.add(qbwc)
+                self._apply(session, qbwc, result, waiting.get(_item_id(result)))
+            if qbwc.stage != "sync":  # whatever this batch left unanswered is looked up again
+                self._unanswered(session, qbwc, "QuickBooks did not answer it")
             return self._progress(session, qbwc)
+
+    def _unanswered(self, session: Session, qbwc: QbwcSession, reason: str) -> None:
+        """No readable answer came: a customer-sync page is skipped (exports go on); items
+        sent in this session are looked up again before they are re-sent (bounded)."""
+        if qbwc.stage == "sync":
+            _note(qbwc, f"Customers were not refreshed: {reason}")
+            qbwc.stage, qbwc.iterator_id = "work", None
+            return
+        failed, _ = export_queue.requeue_unanswered(session, qbwc.ticket_hash, reason)
+        qbwc.failed += failed
 
     def _apply(
         self,
@@ -176,29 +340,23 @@ class WebConnector:
         kind, request_id = result.kind, result.request_id
         if kind == "CustomerQuery" and request_id == SYNC_ID:
             _apply_sync(session, qbwc, result)
-        elif kind == "CustomerQuery" and request_id in (VERIFY_ID, REFRESH_ID):
-            if result.status_code in (0, 1, 500):  # otherwise the outcome stays unknown
-                if request_id == VERIFY_ID:
-                    found = {job.full_name.casefold(): job for job in result.customers}
-                    export_queue.apply_verification(session, qbwc.ticket_hash, found)
-                else:
-                    found = {job.list_id: job for job in result.customers}
-                    export_queue.apply_refresh(session, qbwc.ticket_hash, found)
-        elif kind in APPLY and result.status_code == qbxml.UNREADABLE_STATUS:
-            # Without a status the outcome is unknown: the item is looked up next session.
-            qbwc.last_error = f"QuickBooks sent an unreadable response: {result.message}"
+        elif kind in APPLY and _unreadable(result):  # the sweep after the batch looks it up
+            log.warning(
+                "Unreadable %sRs %r: %s", kind, request_id, result.skipped or result.message
+            )
         elif kind in APPLY:
             outcome = APPLY[kind](session, result, item)
             qbwc.exported += outcome == "done"
             qbwc.failed += outcome == "failed"
+            qbwc.retrying += outcome == "retry"
         else:
             log.warning("Ignored %sRs %r (%s)", kind, request_id, result.message)
 
     def _progress(self, session: Session, qbwc: QbwcSession) -> int:
         if qbwc.stage == "sync":
             return 5
-        waiting = export_queue.count(session, "queued")
-        done = qbwc.exported + qbwc.failed
+        waiting = export_queue.count(session, "queued", due=utcnow())
+        done = qbwc.exported + qbwc.failed + qbwc.retrying
         if waiting == 0 and export_queue.count(session, "sent", qbwc.ticket_hash) == 0:
             qbwc.stage = "done"
             return 100
@@ -209,18 +367,18 @@ class WebConnector:
         with unit_of_work() as session:
             qbwc = self._live(session, ticket)
             if qbwc is not None:
-                qbwc.last_error = f"QuickBooks could not be reached ({hresult}): {message}"
+                qbwc.last_error = hresult_text(hresult, message)
                 qbwc.closed_at = utcnow()
                 session.add(qbwc)
         return "done"
 
     def get_last_error(self, ticket: str) -> str:
-        """The message the Web Connector shows its user after a negative result."""
+        """The message the Web Connector shows its user: what went wrong, in plain words."""
         with unit_of_work() as session:
             qbwc = session.get(QbwcSession, _hash(ticket or ""))
             if qbwc is None:
                 return UNKNOWN_TICKET
-            return qbwc.last_error or "No error."
+            return session_summary(qbwc)
 
     def close_connection(self, ticket: str) -> str:
         """End the session; anything still in flight will be verified next time."""
@@ -233,7 +391,10 @@ class WebConnector:
             session.add(qbwc)
             session.flush()
             export_queue.release_orphans(session, now)
-            return f"Done: {qbwc.exported} sent, {qbwc.failed} refused by QuickBooks."
+            summary = session_summary(qbwc)
+            if qbwc.failed:
+                summary += " See Failed To Export (or Ready To Update) on the Jobs tab."
+            return summary
 
 
 def request_customer_sync(actor: Actor) -> str:
@@ -247,24 +408,35 @@ def request_customer_sync(actor: Actor) -> str:
 def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:
     """Keep customers current and list QuickBooks jobs no project is linked to."""
     if not result.ok:
-        qbwc.last_error = f"Customer sync failed: {result.message} ({result.status_code})"
+        _note(qbwc, f"Customers were not refreshed: {result.message} ({result.status_code})")
         qbwc.stage, qbwc.iterator_id = "work", None
         return
+    for problem in result.skipped:
+        log.warning("Customer sync skipped a record: %s", problem)
+    qbwc.skipped += len(result.skipped)
+    _note(qbwc, *(f"Skipped a customer record: {problem}" for problem in result.skipped))
     for ret in result.customers:
         if ret.sublevel == 0:
-            _upsert_customer(session, ret)
+            _upsert_customer(session, ret, qbwc.created_at)
         else:
             _note_unlinked_job(session, ret)
     if result.iterator_remaining and result.iterator_id:
         qbwc.iterator_id = result.iterator_id
-    else:
-        qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = "work", None, utcnow()
+        return
+    qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = "work", None, utcnow()
+    if not qbwc.skipped:  # every customer was read: those not listed are gone from QuickBooks
+        session.execute(
+            update(Customer)
+            .where(or_(Customer.seen_at.is_(None), Customer.seen_at < qbwc.created_at))
+            .values(is_active=False)
+        )
 
 
-def _upsert_customer(session: Session, ret: qbxml.CustomerRet) -> None:
+def _upsert_customer(session: Session, ret: qbxml.CustomerRet, sync_started: datetime) -> None:
     customer = session.exec(select(Customer).where(Customer.list_id == ret.list_id)).first()
     customer = customer or Customer(list_id=ret.list_id, full_name=ret.full_name)
     customer.full_name, customer.is_active = ret.full_name, ret.is_active
+    customer.seen_at = sync_started
     session.add(customer)
 
 

@@ -2,15 +2,23 @@
 
 from erp_dashboard.simulator.company import SimListItem, SimulatorStatusError
 from erp_dashboard.simulator.quickbooks import (
+    BAD_RECORD_KINDS,
+    SUPPORTED_QBXML_VERSIONS,
+    Faults,
     QuickBooksSimulator,
     SimulatorParseError,
+    SimulatorVersionError,
     add_customer,
 )
 
 __all__ = [
+    "BAD_RECORD_KINDS",
+    "SUPPORTED_QBXML_VERSIONS",
+    "Faults",
     "QuickBooksSimulator",
     "SimListItem",
     "SimulatorParseError",
     "SimulatorStatusError",
+    "SimulatorVersionError",
     "add_customer",
 ]

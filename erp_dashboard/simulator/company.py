@@ -321,3 +321,57 @@ def _invalid_reference(reference: str) -> SimulatorStatusError:
     return SimulatorStatusError(
         3140, f'There is an invalid reference to QuickBooks Customer "{reference}" in the Customer.'
     )
+
+
+# --------------------------------------------------------------------------- unhappy answers
+
+# What QuickBooks answers when a list or record is locked by another user or process.
+# Observed messages (see the simulator's Faults): 3170 and 3180 quoted from a QuickBooks
+# integration's status-code enum, 3175 from traffic recorded by two integrations.
+_BUSY_MESSAGES = {
+    3170: (
+        'There was an error when modifying a Customers list, element "{subject}".  '
+        "QuickBooks error message: The internals could not be locked.  "
+        "They are in use by another user."
+    ),
+    3175: (
+        "There was an error adding, modifying or deleting {subject} because it is already "
+        "in use.  QuickBooks error message: The list element is in use."
+    ),
+    3180: (
+        "There was an error when saving a Customers list.  "
+        "QuickBooks error message: This list has been modified by another user."
+    ),
+}
+_LOOKUP_MESSAGES = {
+    1: "A query request did not find a matching object in QuickBooks",
+    500: (
+        "The query request has not been fully completed. There was a required element "
+        '("{key}") that could not be found in QuickBooks.'
+    ),
+    3000: 'The given object ID "{key}" in the field "ListID" is invalid.',
+    3120: (
+        'Object "{key}" specified in the request cannot be found.  QuickBooks error message: '
+        "Invalid argument.  The specified record does not exist in the list."
+    ),
+    3140: 'There is an invalid reference to QuickBooks Customer "{key}" in the Customer.',
+    1000: "There has been an internal error when processing the request.",
+}
+
+
+def severity_of(code: int) -> str:
+    """QuickBooks' statusSeverity for a statusCode: 0-499 Info, 500-999 Warn, else Error."""
+    return "Info" if code < 500 else "Warn" if code < 1000 else "Error"
+
+
+def busy_error(code: int, subject: str) -> SimulatorStatusError:
+    """The answer to a CustomerAdd/CustomerMod while the list or record is locked."""
+    if code not in _BUSY_MESSAGES:
+        raise ValueError(f"busy code must be one of {sorted(_BUSY_MESSAGES)}, not {code}")
+    return SimulatorStatusError(code, _BUSY_MESSAGES[code].format(subject=subject))
+
+
+def lookup_error(code: int, key: str) -> SimulatorStatusError:
+    """A CustomerQuery by ListID or FullName answered with ``code`` for ``key``."""
+    template = _LOOKUP_MESSAGES.get(code, 'QuickBooks answered status {code} for "{key}".')
+    return SimulatorStatusError(code, template.format(key=key, code=code), severity_of(code))

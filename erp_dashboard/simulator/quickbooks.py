@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 from sqlmodel import Session, col, select
@@ -20,15 +20,18 @@ from erp_dashboard.qbxml import (
     parse_xml,
     read_customer_fields,
     response_document,
+    version_key,
 )
 from erp_dashboard.simulator.company import (
     Ref,
     SimListItem,
     SimulatorStatusError,
+    busy_error,
     create_customer,
     find_by_full_name,
     find_by_list_id,
     list_customers,
+    lookup_error,
     modify_customer,
     to_customer_ret,
 )
@@ -45,8 +48,87 @@ _QUERY_ELEMENTS = {
 }
 
 
+# The qbXML versions QuickBooks 2014 and later list in HostRet (recorded strHCPResponse).
+SUPPORTED_QBXML_VERSIONS = (
+    "1.0",
+    "1.1",
+    "2.0",
+    "2.1",
+    "3.0",
+    "4.0",
+    "4.1",
+    "5.0",
+    "6.0",
+    "7.0",
+    "8.0",
+    "9.0",
+    "10.0",
+    "11.0",
+    "12.0",
+    "13.0",
+)
+# The qbXML version that brought each request feature the simulator checks
+# (Intuit's qbxmlops130-reference.xml; iterators: qbXML 5.0).
+_ITERATOR_VERSION = (5, 0)
+_MOD_JOB_VERSION = (3, 0)  # CustomerMod ParentRef, JobStatus, JobStartDate, JobDesc, …
+_MOD_JOB_ELEMENTS = (
+    "ParentRef",
+    "JobStatus",
+    "JobStartDate",
+    "JobProjectedEndDate",
+    "JobEndDate",
+    "JobDesc",
+    "JobTypeRef",
+)
+BAD_RECORD_KINDS = (
+    "bad_date",  # JobStartDate 2024-02-30
+    "bad_bool",  # IsActive "maybe"
+    "control_char",  # a raw U+0001 in Name: the document is not well-formed
+    "ampersand",  # a bare "&" in Name: the document is not well-formed
+    "missing_list_id",
+    "missing_full_name",
+    "unexpected_element",  # an element the parser does not know (harmless)
+)
+
+
 class SimulatorParseError(ValueError):
     """The request is not a valid qbXML document (QBWC reports HRESULT 0x80040400)."""
+
+    hresult = "0x80040400"
+    hresult_message = "QuickBooks found an error when parsing the provided XML text stream."
+
+
+class SimulatorVersionError(SimulatorParseError):
+    """The request's ``<?qbxml version?>`` is one this QuickBooks does not support."""
+
+    hresult = "0x80040423"
+    hresult_message = "The version of qbXML that was requested is not supported or is unknown."
+
+
+@dataclass
+class Faults:
+    """QuickBooks' unhappy answers, on demand. The defaults answer like a healthy QuickBooks.
+
+    - ``busy_for``: job Name (any case) -> how many CustomerAdd/CustomerMod of that
+      job are answered ``busy_code`` (3170, 3175 or 3180; Error) before one succeeds.
+    - ``lookup_errors``: ListID or FullName (any case) -> the statusCode a
+      CustomerQuery naming it answers (500 Warn, 3120 Error, 3140 Error, 1 Info, …),
+      with no records, as QuickBooks fails the whole query.
+    - ``strict_lookups``: a CustomerQuery by ListID/FullName naming anything
+      missing answers 500 Warn with no records (what QuickBooks was measured to
+      do); off by default, which answers 500 with the records found.
+    - ``bad_records``: FullName (any case) -> one of BAD_RECORD_KINDS: how that
+      record is spoiled in every CustomerQuery response.
+    - ``supported_versions``: the qbXML versions this QuickBooks accepts; any
+      other ``<?qbxml version?>`` fails with HRESULT 0x80040423.
+    """
+
+    busy_for: dict[str, int] = field(default_factory=dict)
+    busy_code: int = 3180
+    lookup_errors: dict[str, int] = field(default_factory=dict)
+    strict_lookups: bool = False
+    bad_records: dict[str, str] = field(default_factory=dict)
+    supported_versions: tuple[str, ...] = SUPPORTED_QBXML_VERSIONS
 
 
 @dataclass(frozen=True)
@@ -79,6 +161,7 @@ class _Request:
     kind: str
     request_id: str | None
     payload: _Change | _Query | _Unsupported
+    element: etree._Element | None = None
 
 
 @dataclass
@@ -96,24 +179,58 @@ class QuickBooksSimulator:
     QuickBooks cannot roll back list changes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
         self._iterators: dict[str, _Iterator] = {}
+        self._busy_given: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def handle(self, session: Session, request_xml: str) -> str:
         """Process a whole QBXMLMsgsRq document and return the QBXMLMsgsRs document.
 
         Raises SimulatorParseError, before processing anything, when the
-        document is not valid qbXML.
+        document is not valid qbXML (SimulatorVersionError when its qbXML
+        version is not one ``faults.supported_versions`` lists).
         """
-        on_error, requests = _read_document(request_xml)
+        on_error, requests = _read_document(request_xml, self.faults.supported_versions)
         responses = []
+        raw: dict[str, str] = {}
         for rq in requests:
             rs = self._process(session, rq)
+            if rq.kind == "CustomerQuery":
+                self._spoil(rs, raw)
             responses.append(rs)
             if on_error != "continueOnError" and rs.get("statusSeverity") == "Error":
                 break
-        return response_document(responses)
+        document = response_document(responses)
+        for token, text in raw.items():
+            document = document.replace(token, text)
+        return document
+
+    def _busy(self, rq: _Request, change: _Change, session: Session) -> None:
+        """Raise the busy answer while ``faults.busy_for`` says this job is locked."""
+        name = str(change.fields.get("name", ""))
+        item = find_by_list_id(session, change.list_id) if change.list_id else None
+        if not name and item is not None:
+            name = item.name
+        key = name.casefold()
+        wanted = {k.casefold(): v for k, v in self.faults.busy_for.items()}.get(key, 0)
+        with self._lock:
+            given = self._busy_given.get(key, 0)
+            if given >= wanted:
+                return
+            self._busy_given[key] = given + 1
+        code = self.faults.busy_code
+        subject = (item.full_name if item else name) if code == 3170 else change.list_id or name
+        raise busy_error(code, subject)
+
+    def _spoil(self, rs: etree._Element, raw: dict[str, str]) -> None:
+        """Damage the records ``faults.bad_records`` names, the ways QuickBooks output breaks."""
+        spoiled = {k.casefold(): v for k, v in self.faults.bad_records.items()}
+        for ret in rs.iterchildren("CustomerRet"):
+            kind = spoiled.get((ret.findtext("FullName") or "").casefold())
+            if kind is not None:
+                _spoil_record(ret, kind, raw)
 
     def _process(self, session: Session, rq: _Request) -> etree._Element:
         if rq.request_id is not None and len(rq.request_id) > REQUEST_ID_MAX:
@@ -129,6 +246,7 @@ class QuickBooksSimulator:
             if isinstance(payload, _Query):
                 return self._query(session, rq, payload)
             if isinstance(payload, _Change):
+                self._busy(rq, payload, session)
                 if rq.kind == "CustomerAdd":
                     item = create_customer(session, payload.fields, payload.parent)
                 else:
@@ -154,12 +272,15 @@ class QuickBooksSimulator:
             return self._continue(session, rq, query)
         code, severity, message = 0, "Info", _STATUS_OK
         if query.list_ids or query.full_names:
+            self._lookup_faults(query)
             wanted = [(list_id, find_by_list_id(session, list_id)) for list_id in query.list_ids]
             wanted += [
                 (full_name, find_by_full_name(session, full_name)) for full_name in query.full_names
             ]
             items = [item for _, item in wanted if item is not None]
             missing = [key for key, item in wanted if item is None]
+            if missing and self.faults.strict_lookups:
+                raise lookup_error(500, missing[0])
             if items and missing:
                 code, severity = 500, "Warn"
                 message = (
@@ -188,6 +309,12 @@ class QuickBooksSimulator:
             iteratorRemainingCount=str(len(remaining)),
             iteratorID=iterator_id,
         )
+
+    def _lookup_faults(self, query: _Query) -> None:
+        errors = {key.casefold(): code for key, code in self.faults.lookup_errors.items()}
+        for key in (*query.list_ids, *query.full_names):
+            if key.casefold() in errors:
+                raise lookup_error(errors[key.casefold()], key)
 
     def _continue(self, session: Session, rq: _Request, query: _Query) -> etree._Element:
         iterator_id = query.iterator_id or ""
@@ -238,20 +365,25 @@ def add_customer(
     return create_customer(session, {"name": name, **fields}, parent)
 
 
-def _read_document(request_xml: str) -> tuple[str, list[_Request]]:
+def _read_document(
+    request_xml: str, supported: Sequence[str] = SUPPORTED_QBXML_VERSIONS
+) -> tuple[str, list[_Request]]:
     try:
         root = parse_xml(request_xml)
     except QBXMLError as exc:
         raise SimulatorParseError(str(exc)) from exc
     if root.tag != "QBXML":
         raise SimulatorParseError(f"expected a <QBXML> document, got <{root.tag}>")
-    if not any(
-        isinstance(node, etree._ProcessingInstruction)
-        and node.target == "qbxml"
-        and node.get("version")
+    versions = [
+        node.get("version")
         for node in root.itersiblings(preceding=True)
-    ):
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "qbxml"
+    ]
+    if not versions or not versions[-1]:
         raise SimulatorParseError('the request has no <?qbxml version="…"?> processing instruction')
+    version = version_key(versions[-1] or "")
+    if version is None or version not in {version_key(v) for v in supported}:
+        raise SimulatorVersionError(f'qbXML version "{versions[-1]}" is not supported')
     msgs = root.find("QBXMLMsgsRq")
     if msgs is None:
         raise SimulatorParseError("the request has no QBXMLMsgsRq element")
@@ -260,7 +392,24 @@ def _read_document(request_xml: str) -> tuple[str, list[_Request]]:
         raise SimulatorParseError(
             f'QBXMLMsgsRq onError="{on_error}" is not one of {", ".join(ON_ERROR)}'
         )
-    return on_error, [_read_request(el) for el in msgs if isinstance(el.tag, str)]
+    requests = [_read_request(el) for el in msgs if isinstance(el.tag, str)]
+    for rq in requests:
+        _check_version(rq, version)
+    return on_error, requests
+
+
+def _check_version(rq: _Request, version: tuple[int, int]) -> None:
+    """A request using what its declared qbXML version lacks does not parse (0x80040400)."""
+    el = rq.element
+    if el is None:
+        return
+    if el.get("iterator") is not None and version < _ITERATOR_VERSION:
+        raise SimulatorParseError(f"<{el.tag} iterator> needs qbXML 5.0 or later")
+    mod = el.find("CustomerMod") if rq.kind == "CustomerMod" else None
+    if mod is not None and version < _MOD_JOB_VERSION:
+        for tag in _MOD_JOB_ELEMENTS:
+            if mod.find(tag) is not None:
+                raise SimulatorParseError(f"<CustomerMod><{tag}> needs qbXML 3.0 or later")
 
 
 def _read_request(el: etree._Element) -> _Request:
@@ -272,7 +421,7 @@ def _read_request(el: etree._Element) -> _Request:
         payload = reader(el) if reader else _Unsupported(f"{kind} is not simulated")
     except ValueError as exc:
         raise SimulatorParseError(f"<{el.tag}>: {exc}") from exc
-    return _Request(kind, el.get("requestID"), payload)
+    return _Request(kind, el.get("requestID"), payload, el)
 
 
 def _read_add(el: etree._Element) -> _Change:
@@ -352,3 +501,31 @@ def _response(
         rs.set(name, value)
     rs.extend(customer_ret_element(to_customer_ret(item)) for item in items)
     return rs
+
+
+def _spoil_record(ret: etree._Element, kind: str, raw: dict[str, str]) -> None:
+    """Break one CustomerRet the way ``kind`` says (see BAD_RECORD_KINDS)."""
+
+    def token(text: str) -> str:
+        key = f"QBSIMRAW{uuid.uuid4().hex}"
+        raw[key] = text
+        return key
+
+    def child(tag: str) -> etree._Element:
+        el = ret.find(tag)
+        return el if el is not None else etree.SubElement(ret, tag)
+
+    if kind == "bad_date":
+        child("JobStartDate").text = "2024-02-30"
+    elif kind == "bad_bool":
+        child("IsActive").text = "maybe"
+    elif kind == "control_char":
+        child("Name").text = (ret.findtext("Name") or "") + token("\x01")
+    elif kind == "ampersand":
+        child("Name").text = (ret.findtext("Name") or "") + token(" & ")
+    elif kind in ("missing_list_id", "missing_full_name"):
+        ret.remove(child("ListID" if kind == "missing_list_id" else "FullName"))
+    elif kind == "unexpected_element":
+        etree.SubElement(ret, "QBSimUnexpected").text = "an element this parser does not know"
+    else:
+        raise ValueError(f"bad record kind must be one of {BAD_RECORD_KINDS}, not {kind!r}")

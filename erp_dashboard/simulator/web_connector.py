@@ -28,31 +28,68 @@ from lxml import etree
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.qbwc.soap import CONTENT_TYPE, SOAP_ENV, SoapFault, body_payload, envelope
 from erp_dashboard.qbwc.wsdl import NAMESPACE, OPERATIONS, Operation
-from erp_dashboard.simulator.quickbooks import QuickBooksSimulator, SimulatorParseError
+from erp_dashboard.simulator.quickbooks import (
+    SUPPORTED_QBXML_VERSIONS,
+    QuickBooksSimulator,
+    SimulatorParseError,
+)
 
 CLIENT_VERSION = "2.3.0.215"
 COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Simulated.QBW"
 QBXML_COUNTRY, QBXML_MAJOR, QBXML_MINOR = "US", 13, 0
 PARSE_ERROR_HRESULT = "0x80040400"
-PARSE_ERROR_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
+PARSE_ERROR_MESSAGE = SimulatorParseError.hresult_message
+UNSUPPORTED_VERSION_HRESULT = "0x80040423"
+UNSUPPORTED_VERSION_MESSAGE = (
+    "The version of qbXML that was requested is not supported or is unknown."
+)
 NOOP_PAUSE_SECONDS = 5.0  # QBWC waits this long before asking again after "NoOp"
 MAX_EXCHANGES = 10_000  # a session that never ends is a service bug; stop it
 HTTP_TIMEOUT_SECONDS = 120.0
+
+
+def host_response(
+    *,
+    versions: tuple[str, ...] = SUPPORTED_QBXML_VERSIONS,
+    major: int = 13,
+    minor: int = 0,
+    company_name: str = "Simulated Company",
+    file_mode: str = "SingleUser",
+) -> str:
+    """A strHCPResponse: the HostQuery, CompanyQuery and PreferencesQuery answers QBWC
+    passes on the first sendRequestXML, shaped like one recorded from QuickBooks Pro 2014.
+
+    ``major``/``minor`` fill HostRet's MajorVersion/MinorVersion (the product's
+    version); ``versions`` its SupportedQBXMLVersion list.
+    """
+    root = etree.Element("QBXML")
+    msgs = etree.SubElement(root, "QBXMLMsgsRs")
+    ok = {"statusCode": "0", "statusSeverity": "Info", "statusMessage": "Status OK"}
+    host = etree.SubElement(etree.SubElement(msgs, "HostQueryRs", requestID="0", **ok), "HostRet")
+    for tag, text in (
+        ("ProductName", "QuickBooks Desktop Simulator"),
+        ("MajorVersion", str(major)),
+        ("MinorVersion", str(minor)),
+        ("Country", QBXML_COUNTRY),
+    ):
+        etree.SubElement(host, tag).text = text
+    for version in versions:
+        etree.SubElement(host, "SupportedQBXMLVersion").text = version
+    etree.SubElement(host, "IsAutomaticLogin").text = "false"
+    etree.SubElement(host, "QBFileMode").text = file_mode
+    company = etree.SubElement(
+        etree.SubElement(msgs, "CompanyQueryRs", requestID="1", **ok), "CompanyRet"
+    )
+    etree.SubElement(company, "IsSampleCompany").text = "false"
+    etree.SubElement(company, "CompanyName").text = company_name
+    etree.SubElement(
+        etree.SubElement(msgs, "PreferencesQueryRs", requestID="2", **ok), "PreferencesRet"
+    )
+    return '<?xml version="1.0" ?>' + etree.tostring(root, encoding="unicode")
+
+
 # The HostQuery/CompanyQuery/PreferencesQuery answers QBWC sends on the first sendRequestXML.
-HCP_RESPONSE = (
-    '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs>'
-    '<HostQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK"><HostRet>'
-    "<ProductName>QuickBooks Desktop Simulator</ProductName><MajorVersion>33</MajorVersion>"
-    "<MinorVersion>0</MinorVersion><Country>US</Country>"
-    "<SupportedQBXMLVersion>13.0</SupportedQBXMLVersion><IsAutomaticLogin>false</IsAutomaticLogin>"
-    "<QBFileMode>SingleUser</QBFileMode></HostRet></HostQueryRs>"
-    '<CompanyQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
-    "<CompanyRet><IsSampleCompany>false</IsSampleCompany>"
-    "<CompanyName>Simulated Company</CompanyName></CompanyRet></CompanyQueryRs>"
-    '<PreferencesQueryRs statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
-    "<PreferencesRet/></PreferencesQueryRs>"
-    "</QBXMLMsgsRs></QBXML>"
-)
+HCP_RESPONSE = host_response()
 _AUTH_REFUSALS = ("none", "nvu", "busy")
 _AUTH_ERRORS = {
     "nvu": "authenticate: not a valid user (nvu)",
@@ -94,6 +131,10 @@ def run_session(
     *,
     client: httpx.Client | None = None,
     simulator: QuickBooksSimulator | None = None,
+    company_file: str | None = None,
+    hcp_response: str | None = None,
+    qbxml_major: int = QBXML_MAJOR,
+    qbxml_minor: int = QBXML_MINOR,
 ) -> SessionReport:
     """Run one Web Connector session against ``app_url`` and report what happened.
 
@@ -102,12 +143,28 @@ def run_session(
     database propagate. closeConnection follows any authenticate that returned
     a ticket, "none" and "nvu" included. ``client`` and ``simulator`` default
     to new ones; pass a simulator to keep its query iterators across sessions.
+
+    The rest describe the QuickBooks this Web Connector sits beside:
+    ``company_file`` is the open company file (used when authenticate answers
+    ""), ``hcp_response`` the first strHCPResponse (default HCP_RESPONSE),
+    ``qbxml_major``/``qbxml_minor`` the qbXMLMajorVers/qbXMLMinorVers sent.
+    An old QuickBooks: ``hcp_response=host_response(versions=("1.0", …, "6.0"),
+    major=16)``, ``qbxml_major=6`` and a simulator with
+    ``Faults(supported_versions=("1.0", …, "6.0"))``.
     """
     report = SessionReport()
     owns_client = client is None
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_SECONDS)
+    quickbooks = _QuickBooks(
+        company_file or COMPANY_FILE,
+        HCP_RESPONSE if hcp_response is None else hcp_response,
+        qbxml_major,
+        qbxml_minor,
+    )
     try:
-        _Session(http, app_url, report, simulator or QuickBooksSimulator()).run(username, password)
+        _Session(http, app_url, report, simulator or QuickBooksSimulator(), quickbooks).run(
+            username, password
+        )
     except _Aborted as exc:
         report.errors.append(str(exc))
     finally:
@@ -116,16 +173,34 @@ def run_session(
     return report
 
 
+@dataclass(frozen=True)
+class _QuickBooks:
+    """What QBWC tells the service about the QuickBooks beside it."""
+
+    company_file: str
+    hcp_response: str
+    major: int
+    minor: int
+
+
 class _Session:
     """One session's calls, in QBWC's order."""
 
     def __init__(
-        self, http: httpx.Client, url: str, report: SessionReport, simulator: QuickBooksSimulator
+        self,
+        http: httpx.Client,
+        url: str,
+        report: SessionReport,
+        simulator: QuickBooksSimulator,
+        quickbooks: _QuickBooks | None = None,
     ) -> None:
         self.http = http
         self.url = url
         self.report = report
         self.simulator = simulator
+        self.quickbooks = quickbooks or _QuickBooks(
+            COMPANY_FILE, HCP_RESPONSE, QBXML_MAJOR, QBXML_MINOR
+        )
 
     def run(self, username: str, password: str) -> None:
         log.debug("server version %r", self.call("serverVersion"))
@@ -142,13 +217,13 @@ class _Session:
         elif status != "none":
             if not ticket:
                 raise _Aborted("authenticate returned no ticket")
-            self.exchange(ticket, status or COMPANY_FILE)
+            self.exchange(ticket, status or self.quickbooks.company_file)
         if ticket:
             self.report.close_message = self.call("closeConnection", ticket=ticket)
 
     def exchange(self, ticket: str, company_file: str) -> None:
         """sendRequestXML ↔ receiveResponseXML until the service is done or fails."""
-        hcp_response = HCP_RESPONSE
+        hcp_response = self.quickbooks.hcp_response
         for _ in range(MAX_EXCHANGES):
             request = self.call(
                 "sendRequestXML",
@@ -156,8 +231,8 @@ class _Session:
                 strHCPResponse=hcp_response,
                 strCompanyFileName=company_file,
                 qbXMLCountry=QBXML_COUNTRY,
-                qbXMLMajorVers=QBXML_MAJOR,
-                qbXMLMinorVers=QBXML_MINOR,
+                qbXMLMajorVers=self.quickbooks.major,
+                qbXMLMinorVers=self.quickbooks.minor,
             )
             hcp_response = ""
             if not request:
@@ -189,8 +264,8 @@ class _Session:
             with unit_of_work() as session:
                 return self.simulator.handle(session, request), "", ""
         except SimulatorParseError as exc:
-            log.info("QuickBooks could not parse the request: %s", exc)
-            return "", PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE
+            log.info("QuickBooks could not process the request: %s", exc)
+            return "", exc.hresult, exc.hresult_message
 
     def call(self, name: str, **values: str | int) -> Any:
         """Call operation ``name``; its result as str, int or list[str] (by the contract)."""

@@ -1,0 +1,56 @@
+"""What a person should do after QuickBooks refused an export or update, and what a project
+still in flight is waiting for, in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from erp_dashboard import qbxml
+from erp_dashboard.models import WorkItem
+
+DUPLICATE_NAME, TOO_LONG, NOT_FOUND, BAD_REFERENCE, NO_PERMISSION = 3100, 3070, 3120, 3140, 3260
+
+_EXPORT_STEPS = {
+    DUPLICATE_NAME: "QuickBooks already has a job with this name under that customer: Retry "
+    "under another customer, or Reject it so the project admin can rename the project.",
+    BAD_REFERENCE: "QuickBooks no longer has that customer: Retry and choose another customer "
+    "(Refresh customers if the list looks out of date).",
+    TOO_LONG: "A field is longer than QuickBooks allows: Reject it so the project admin can "
+    "shorten it, then it comes back to Ready To Export.",
+    NO_PERMISSION: "The QuickBooks user the Web Connector signs in as may not add customers: "
+    "ask your QuickBooks administrator, then Retry.",
+    qbxml.UNREADABLE_STATUS: "QuickBooks' answer could not be read: Retry (a job QuickBooks "
+    "already has is found and linked, never added twice).",
+}
+_UPDATE_STEPS = {
+    NOT_FOUND: "QuickBooks no longer has this job: Reject the update, then link or re-export "
+    "the project.",
+    TOO_LONG: "A field is longer than QuickBooks allows: Reject the update so the project "
+    "admin can shorten it.",
+    NO_PERMISSION: "The QuickBooks user the Web Connector signs in as may not change "
+    "customers: ask your QuickBooks administrator, then Update again.",
+}
+
+
+def next_step(updating: bool, code: int | None) -> str:
+    """What to do about a refused export (or update, when `updating`) with QuickBooks' `code`."""
+    if code in qbxml.BUSY_STATUSES:
+        again = "Update again" if updating else "Retry"
+        return f"QuickBooks stayed busy: {again} when nobody is editing customers in QuickBooks."
+    if updating:
+        return _UPDATE_STEPS.get(code, "Update again, or Reject the update.")
+    return _EXPORT_STEPS.get(code, "Retry, or Reject it so the project admin can fix the project.")
+
+
+def waiting_reason(item: WorkItem | None, now: datetime) -> tuple[str, str]:
+    """Why a project in Exporting / Updating waits, and since when (ISO 8601, for a live
+    "N minutes ago" on the page)."""
+    if item is None:
+        return "Waiting to be queued for QuickBooks", ""
+    if item.status == "sent" and item.sent_at is not None:
+        return "Sent to QuickBooks", item.sent_at.isoformat()
+    if item.not_before is not None and item.not_before > now:
+        return (item.status_message or "QuickBooks was busy; retrying", item.created_at.isoformat())
+    if item.verify_first and item.attempts:
+        return (item.status_message or "Checking QuickBooks again", item.created_at.isoformat())
+    return "Waiting for the Web Connector", item.created_at.isoformat()

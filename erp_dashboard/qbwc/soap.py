@@ -37,6 +37,12 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 CONTENT_TYPE = "text/xml; charset=utf-8"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 _XSD_INT = re.compile(r"[+-]?\d{1,10}")
+# The .NET Web Connector writes a control character in QuickBooks' data (a stray U+0001 in a
+# customer name) as a character reference, which XML 1.0 forbids: read it as U+FFFD rather
+# than refusing the whole message and every answer in it.
+_BAD_CHAR_REF = re.compile(
+    rb"&#(?:x0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2\d|3[01]));"
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +97,7 @@ def envelope(payload: etree._Element) -> bytes:
 def body_payload(xml: bytes) -> etree._Element:
     """The single element in the Body of a SOAP 1.1 message; raises SoapFault if there is none."""
     try:
-        root = parse_xml(xml)
+        root = parse_xml(_BAD_CHAR_REF.sub(b"&#xFFFD;", xml))
     except QBXMLError as exc:
         raise SoapFault(
             "Client", "The message is not well-formed XML, or has a DOCTYPE.", detail=str(exc)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -96,6 +97,16 @@ _AUTH_ERRORS = {
     "busy": "authenticate: the service is busy (busy)",
 }
 
+# Like the .NET client, write control characters as character references (lxml will not
+# write them at all): mark each one, then turn the marks into "&#xNN;" in the bytes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_MARKED = re.compile("\ue000([0-9a-f]{2})\ue001".encode())
+
+
+def _mark(match: re.Match[str]) -> str:
+    return f"\ue000{ord(match.group()):02x}\ue001"
+
+
 log = logging.getLogger(__name__)
 
 
@@ -108,6 +119,7 @@ class SessionReport:
     last_percent: int | None = None
     close_message: str = ""
     auth_status: str = ""  # "ok", "none", "nvu", "busy"; "" if never authenticated
+    last_error: str = ""  # what getLastError said after sendRequestXML answered ""
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -235,7 +247,8 @@ class _Session:
                 qbXMLMinorVers=self.quickbooks.minor,
             )
             hcp_response = ""
-            if not request:
+            if not request:  # QBWC asks why, shows the answer, then closes the connection
+                self.report.last_error = self.call("getLastError", ticket=ticket)
                 return
             if request == "NoOp":
                 time.sleep(NOOP_PAUSE_SECONDS)
@@ -274,10 +287,11 @@ class _Session:
         for param in op.params:
             if param.name in values:
                 element = etree.SubElement(call, f"{{{NAMESPACE}}}{param.name}")
-                element.text = str(values[param.name])
+                element.text = _CONTROL.sub(_mark, str(values[param.name]))
         headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": f'"{op.soap_action}"'}
+        body = _MARKED.sub(lambda m: b"&#x" + m.group(1) + b";", envelope(call))
         try:
-            reply = self.http.post(self.url, content=envelope(call), headers=headers)
+            reply = self.http.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise _Aborted(f"{name}: cannot reach {self.url}: {exc}") from exc
         self.report.round_trips += 1

@@ -432,8 +432,8 @@ def test_qb_safe_text_problem_names_limit_keys_by_their_label():
 # --------------------------------------------------------------------------- versions
 
 
-def test_busy_statuses_are_the_three_lock_codes():
-    assert frozenset({3170, 3175, 3180}) == BUSY_STATUSES
+def test_busy_statuses_are_the_lock_codes():
+    assert frozenset({3170, 3175, 3176, 3180}) == BUSY_STATUSES
     assert 3200 not in BUSY_STATUSES and 3100 not in BUSY_STATUSES
 
 

@@ -144,6 +144,7 @@ def test_quickbooks_busy_every_time_fails_after_the_bound(world):
     assert "stayed busy through 5 tries" in project.qb_error_message
     row = row_of(world, pid, "failed_to_export")
     assert "nobody is editing customers" in row.advice
+    assert row.changed_at == project.erp_changed_at.strftime("%Y-%m-%d %H:%M UTC")  # "Failed"
 
 
 # --------------------------------------------------------------------------- look-ups

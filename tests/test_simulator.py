@@ -535,6 +535,10 @@ BUSY = {
         "There was an error adding, modifying or deleting {id} because it is already in use.  "
         "QuickBooks error message: The list element is in use."
     ),
+    3176: (
+        'There was an error when modifying a Customers list, element "{full}".  '
+        "QuickBooks error message: Failed to acquire the lock."
+    ),
     3180: (
         "There was an error when saving a Customers list.  "
         "QuickBooks error message: This list has been modified by another user."

@@ -78,6 +78,7 @@ class JobRow:
     qb_full_name: str
     synced_at: str
     error: str
+    changed_at: str = ""  # when it last changed list or state (e.g. when it failed)
     changes: str = ""
     advice: str = ""  # what to do about QuickBooks' refusal
     waiting: str = ""  # why an Exporting / Updating row waits
@@ -251,6 +252,7 @@ def _project_page(session: Session, query: PageQuery) -> Page:
                 qb_full_name=p.qb_full_name or "",
                 synced_at=_text(p.synced_at),
                 error=_error_text(p),
+                changed_at=_text(p.erp_changed_at),
                 changes=_changes_text(p.erp_changes),
                 advice=_advice(p),
                 **_waiting(p, in_flight, now),

@@ -338,6 +338,10 @@ _BUSY_MESSAGES = {
         "There was an error adding, modifying or deleting {subject} because it is already "
         "in use.  QuickBooks error message: The list element is in use."
     ),
+    3176: (
+        'There was an error when modifying a Customers list, element "{subject}".  '
+        "QuickBooks error message: Failed to acquire the lock."
+    ),
     3180: (
         "There was an error when saving a Customers list.  "
         "QuickBooks error message: This list has been modified by another user."

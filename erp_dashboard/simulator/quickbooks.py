@@ -221,7 +221,8 @@ class QuickBooksSimulator:
                 return
             self._busy_given[key] = given + 1
         code = self.faults.busy_code
-        subject = (item.full_name if item else name) if code == 3170 else change.list_id or name
+        by_name = code in (3170, 3176)  # these name the list element, the others its ListID
+        subject = (item.full_name if item else name) if by_name else change.list_id or name
         raise busy_error(code, subject)
 
     def _spoil(self, rs: etree._Element, raw: dict[str, str]) -> None:

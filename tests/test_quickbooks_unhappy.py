@@ -7,8 +7,8 @@ Every project must end where a person can act on it; nothing is lost or sent twi
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
 from datetime import timedelta
+from xml.sax.saxutils import quoteattr
 
 import pytest
 from sqlmodel import select
@@ -154,7 +154,7 @@ def lost_add(world) -> tuple[int, WebConnector, str, str]:
     """An add whose answer was lost: the next session's first item request is the look-up."""
     pid = queued_export(world)
     wc = WebConnector()
-    ticket, request = open_session(wc)
+    ticket, _ = open_session(wc)
     wc.close_connection(ticket)  # the answer never came
     wc = WebConnector()
     ticket, lookup = open_session(wc)
@@ -471,3 +471,15 @@ def test_health_warns_when_exports_wait_and_the_web_connector_is_silent(world, m
         "1 export waiting; the Web Connector last connected 2 hours ago "
         "(it should connect every 5 minutes)"
     )
+
+
+def test_health_says_when_the_web_connector_password_is_refused(world):
+    assert WebConnector().authenticate(QBWC_USER, "typed-wrong")[1] == "nvu"
+    health = wc_health.snapshot()
+    assert not health.ok
+    assert health.warning.startswith(
+        f"The Web Connector tried to connect less than a minute ago as “{QBWC_USER}”, and its "
+        "user name or password was refused."
+    )
+    drain()  # the right password again: the warning goes
+    assert wc_health.snapshot().warning == ""

@@ -16,9 +16,10 @@ from sqlmodel import Session, func, select
 
 from erp_dashboard import config
 from erp_dashboard.db import read_only
-from erp_dashboard.models import QbwcSession, WorkItem, utcnow
+from erp_dashboard.models import AppSetting, QbwcSession, WorkItem, utcnow
 
 IDLE = "idle"  # the stage of a session that had nothing to do (authenticate answered "none")
+REFUSED_SIGN_IN = "qbwc_refused_sign_in"  # AppSetting: the latest refused Web Connector sign-in
 GRACE = timedelta(minutes=1)
 
 
@@ -105,6 +106,7 @@ def snapshot(now: datetime | None = None) -> Health:
             .limit(1)
         ).first()
         waiting, busy = _waiting(session)
+        refused = session.get(AppSetting, REFUSED_SIGN_IN)
     connected = None if last is None else (last.last_seen_at or last.created_at)
     health = Health(
         connected_at=_minute(connected),
@@ -118,6 +120,14 @@ def snapshot(now: datetime | None = None) -> Health:
             else ""
         ),
     )
+    if refused is not None and (connected is None or refused.at > connected):
+        return dataclasses.replace(
+            health,
+            ok=False,
+            warning=f"The Web Connector tried to connect {_ago(now - refused.at)} as "
+            f"“{refused.value}”, and its user name or password was refused. Enter the password "
+            "(QBWC_PASSWORD) for this application in the Web Connector on the QuickBooks computer.",
+        )
     overdue = expected_interval() * 2 + GRACE
     if waiting and (connected is None or now - connected > overdue):
         since = (

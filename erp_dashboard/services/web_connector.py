@@ -35,7 +35,7 @@ from erp_dashboard.models import (
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import JobList, bump_count
-from erp_dashboard.services.wc_health import IDLE, session_summary
+from erp_dashboard.services.wc_health import IDLE, REFUSED_SIGN_IN, session_summary
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,8 @@ class WebConnector:
         )
         if not (known and ok):
             log.warning("Web Connector sign-in refused for user %r", username[:60])
+            with unit_of_work() as session:  # the health line tells the approvers
+                session.merge(AppSetting(key=REFUSED_SIGN_IN, value=username[:60], at=utcnow()))
             return [ticket, "nvu"]
         now = utcnow()
         with unit_of_work() as session:

@@ -95,11 +95,10 @@ def service_ops(token: str) -> list[tuple[str, Callable[[], object]]]:
         (f"svc search '{RARE}'", page(search=RARE)),
         ("svc search 'harbor' in synced", page(job_list="synced", search="harbor")),
         ("svc counts", lambda: job_lists.counts(actor)),
-        ("svc revision", job_lists.revision),
         ("svc search_customers 'bay'", lambda: job_lists.search_customers(actor, "bay")),
         ("svc search_customers ''", lambda: job_lists.search_customers(actor, "")),
         ("svc actor_for", lambda: auth.actor_for(token)),
-        ("svc open = actor+revision+page+counts", lambda: _open_reads(token, rte)),
+        ("svc open = actor+page+counts", lambda: _open_reads(token, rte)),
     ]
     return ops
 
@@ -108,7 +107,7 @@ def _open_reads(token: str, job_list: str):
     """What one JobsState reload reads (states/jobs.py `_load`)."""
     actor = auth.actor_for(token)
     query = PageQuery(job_list=job_list)
-    return job_lists.revision(), job_lists.list_page(actor, query), job_lists.counts(actor)
+    return job_lists.list_page(actor, query), job_lists.counts(actor)
 
 
 def time_services(token: str, repeat: int) -> Timings:

@@ -4,6 +4,7 @@ import reflex as rx
 
 from erp_dashboard import routes
 from erp_dashboard.background import simulated_web_connector
+from erp_dashboard.change_feed import run_change_feed
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
 from erp_dashboard.pages.outbox import outbox_page
@@ -23,7 +24,9 @@ from erp_dashboard.states.session import SessionState
 
 prepare_database()
 
-app = rx.App(api_transformer=[soap_app(WebConnector()), download_app()])
+app = rx.App(
+    api_transformer=[soap_app(WebConnector()), download_app()], stylesheets=["/toasts.css"]
+)
 app.add_page(
     login_page,
     route=routes.LOGIN,
@@ -44,6 +47,7 @@ for page, route, title, load in SIGNED_IN_PAGES:
         on_load=[SessionState.require_session, load],
     )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
+app.register_lifespan_task(run_change_feed)
 app.register_lifespan_task(simulated_web_connector)
 app.register_lifespan_task(delivery_loop)
 app.register_lifespan_task(summary_loop)

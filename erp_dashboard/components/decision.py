@@ -123,13 +123,32 @@ def _reject_form(row: JobRow) -> rx.Component:
     )
 
 
+def _in_flight(row: JobRow) -> rx.Component:
+    """Exporting… / Updating…, why it waits and for how long."""
+    return rx.vstack(
+        rx.hstack(rx.spinner(size="1"), rx.text(row.state_label, size="2"), align="center"),
+        rx.text(
+            row.waiting,
+            rx.cond(
+                row.waiting_since != "",
+                rx.fragment(" · ", rx.moment(row.waiting_since, from_now=True, interval=30_000)),
+            ),
+            size="1",
+            color_scheme="gray",
+            class_name="waiting",
+        ),
+        spacing="1",
+        max_width="280px",
+    )
+
+
 def status_cell(row: JobRow) -> rx.Component:
     """What the row is waiting for, or the approver's pending decision."""
     decision = JobsState.decisions[row.id]
     return rx.vstack(
         rx.cond(
             (row.state == "exporting") | (row.state == "updating"),
-            rx.hstack(rx.spinner(size="1"), rx.text(row.state_label, size="2"), align="center"),
+            _in_flight(row),
             rx.cond(
                 decision == "accept",
                 _customer_picker(row),

@@ -26,7 +26,13 @@ def _text(field: str) -> Cell:
 
 
 def _error(row: JobRow) -> rx.Component:
-    return rx.text(row.error, color_scheme="red", size="2", class_name="qb-error")
+    """QuickBooks' message and code, and what to do about it."""
+    return rx.vstack(
+        rx.text(row.error, color_scheme="red", size="2", class_name="qb-error"),
+        rx.cond(row.advice != "", rx.text(row.advice, size="1", class_name="qb-advice")),
+        spacing="1",
+        max_width="360px",
+    )
 
 
 def _approver_only(cell: Cell) -> Cell:
@@ -48,7 +54,7 @@ FAILED: list[Column] = [
     PROJECT,
     ("Customer", "", _text("customer")),
     ("Errors", "", _error),
-    ("Failed", "changed", _text("synced_at")),
+    ("Failed", "changed", _text("changed_at")),
     ("Decision", "", _approver_only(lambda row: decision_buttons(row, "Retry"))),
     ("Status", "", status_cell),
 ]

@@ -3,9 +3,11 @@
 import reflex as rx
 
 from erp_dashboard.components.filters import filter_menu
+from erp_dashboard.components.health import health_panel
 from erp_dashboard.components.jobs_table import jobs_table, pager
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
+from erp_dashboard.components.toasts import toast_region
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
@@ -39,7 +41,9 @@ def _export_bar() -> rx.Component:
 def jobs_page() -> rx.Component:
     """Filters on the left; search, actions, the table and paging on the right."""
     return page_shell(
-        rx.heading("Jobs", size="7", margin_bottom="16px"),
+        rx.heading("Jobs", size="7", margin_bottom="8px"),
+        rx.box(health_panel(), margin_bottom="16px"),
+        toast_region(),
         rx.hstack(
             filter_menu(),
             rx.vstack(

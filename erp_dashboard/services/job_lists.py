@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from erp_dashboard.db import read_only
 from erp_dashboard.models import (
     Customer,
-    ErpEvent,
     ListCount,
     Project,
     QbJob,
@@ -354,12 +353,6 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
             )
             for p in rows
         ]
-
-
-def revision() -> int:
-    """A number that grows whenever any project or job changes list or state."""
-    with read_only() as session:
-        return session.exec(select(func.coalesce(func.max(ErpEvent.id), 0))).one()
 
 
 def search_customers(actor: Actor, text: str, limit: int = 8) -> list[tuple[str, str]]:

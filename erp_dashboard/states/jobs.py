@@ -7,22 +7,20 @@ import dataclasses
 
 import reflex as rx
 
-from erp_dashboard import live, routes
+from erp_dashboard import routes
 from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.services.wc_health import Health
+from erp_dashboard.states import live
 from erp_dashboard.states.session import current_actor, session_token
-
-POLL_SECONDS = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
     """Everything the Jobs tab shows, read in one worker-thread hop."""
 
-    revision: int
     page: job_lists.Page
     counts: dict[str, int]
     finished: list[job_lists.FinishedExport]
@@ -31,7 +29,6 @@ class Snapshot:
 def _load(token: str, query: PageQuery, awaiting: list[int]) -> Snapshot:
     actor = auth.actor_for(token)
     return Snapshot(
-        job_lists.revision(),
         job_lists.list_page(actor, query),
         job_lists.counts(actor),
         job_lists.finished_exports(actor, awaiting),
@@ -48,6 +45,20 @@ def _whole(value) -> int:
 
 def _projects(n: int) -> str:
     return f"{n} project" + ("" if n == 1 else "s")
+
+
+@dataclasses.dataclass
+class Toast:
+    """An outcome that floats over the page: successes fade, failures stay until dismissed."""
+
+    id: int
+    title: str
+    detail: str
+    ok: bool
+    href: str = ""  # where the project is now
+
+
+TOASTS_KEPT = 5
 
 
 @dataclasses.dataclass
@@ -88,9 +99,9 @@ class JobsState(rx.State):
     picker_options: list[CustomerOption] = []
 
     health: Health = Health()  # the Web Connector, as the change feed last read it
+    toasts: list[Toast] = []  # QuickBooks' answers and rejections, newest last
 
-    _revision: int = -1
-    _watching: bool = False
+    _live_gen: str = ""  # the current watch (states/live.py)
     _awaiting: list[int] = []  # projects this tab exported, until QuickBooks answers
 
     # ----- reading -------------------------------------------------------------
@@ -116,7 +127,6 @@ class JobsState(rx.State):
         names = {row.id: row.name for row in self.rows}
         stale = [key for key in self.decisions if fresh.get(key) != before.get(key)]
         page = snap.page
-        self._revision = snap.revision
         self.rows, self.total, self.page, self.pages = page.rows, page.total, page.page, page.pages
         self.total_text = page.total_text
         self.counts = snap.counts
@@ -128,6 +138,16 @@ class JobsState(rx.State):
             else f"“{done.name}” was refused by QuickBooks: {done.detail}."
             for done in snap.finished
         ]
+        for done in snap.finished:
+            if done.synced:
+                self._toast(f"“{done.name}” is in QuickBooks", f"as {done.detail}.", ok=True)
+            else:
+                self._toast(
+                    f"QuickBooks refused “{done.name}”",
+                    f"{done.detail}. {done.advice}",
+                    ok=False,
+                    href=routes.jobs_list(done.job_list),
+                )
         if live and stale:
             news.append(
                 "Someone else acted first; your decision was cleared for: "
@@ -157,7 +177,7 @@ class JobsState(rx.State):
         self._forget_decisions()
         if redirect := await self._reload():
             return redirect
-        return JobsState.watch
+        return JobsState.watch(live.begin(self))
 
     def _forget_decisions(self) -> None:
         self.decisions, self.chosen, self.chosen_name = {}, {}, {}
@@ -202,34 +222,21 @@ class JobsState(rx.State):
         return await self._requery(page_size=_whole(size), page=1)
 
     @rx.event(background=True)
-    async def watch(self):
-        """Refresh the page when any project changes, until the tab goes away."""
-        async with self:
-            if self._watching:
-                return
-            self._watching = True
-            client = self.router.session.client_token
-        try:
-            while live.is_connected(client):
-                await asyncio.sleep(POLL_SECONDS)
-                revision = await asyncio.to_thread(job_lists.revision)
-                async with self:
-                    if self.router.url.path != routes.JOBS:
-                        break
-                    query, stale = self._query(), revision != self._revision
-                    token, awaiting = await session_token(self), list(self._awaiting)
-                if not stale:
-                    continue
-                try:
-                    snap = await asyncio.to_thread(_load, token, query, awaiting)
-                except ServiceError:
-                    break
-                async with self:
-                    if self._query() == query:
-                        self._apply(snap, live=True)
-        finally:
-            async with self:
-                self._watching = False
+    async def watch(self, gen: str):
+        """Follow changes while this tab shows the Jobs page (states/live.py)."""
+        return await live.follow(self, gen, routes.JOBS)
+
+    async def _live_read(self) -> live.Read:
+        """What a live reload of this tab reads (states/live.py)."""
+        token, query, awaiting = await session_token(self), self._query(), list(self._awaiting)
+        return live.Read(token, ("jobs", query, tuple(awaiting)), _load, (token, query, awaiting))
+
+    def _live_apply(self, snap: Snapshot | None, health: Health | None) -> None:
+        """Show what the change feed brought: the reloaded page, the Web Connector's health."""
+        if health is not None:
+            self.health = health
+        if snap is not None:
+            self._apply(snap, live=True)
 
     # ----- deciding --------------------------------------------------------------
 
@@ -361,8 +368,12 @@ class JobsState(rx.State):
             reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
             return reject(actor, row.id, row.version, comment)
 
+        row = self._row(row_id)
         if await self._act_on_row(row_id, call):
+            self._toast(self.notice, "", ok=True)
             await self._reload()
+        elif row is not None:
+            self._toast(f"“{row.name}” was not rejected", self.row_errors[row_id], ok=False)
 
     @rx.event
     async def approve_update(self, row_id: int):
@@ -397,3 +408,13 @@ class JobsState(rx.State):
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.notice, self.notice_ok = text, ok
+
+    def _toast(self, title: str, detail: str, *, ok: bool, href: str = "") -> None:
+        """Float an outcome over the page (the newest few are kept)."""
+        next_id = max((t.id for t in self.toasts), default=0) + 1
+        self.toasts = [*self.toasts, Toast(next_id, title, detail, ok, href)][-TOASTS_KEPT:]
+
+    @rx.event
+    def dismiss_toast(self, toast_id: int):
+        """Close one toast."""
+        self.toasts = [t for t in self.toasts if t.id != _whole(toast_id)]

@@ -7,13 +7,19 @@ import asyncio
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import project_pages, projects
+from erp_dashboard.services import auth, project_pages, projects
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.project_pages import ProjectRow
-from erp_dashboard.states.session import current_actor
+from erp_dashboard.services.wc_health import Health
+from erp_dashboard.states import live
+from erp_dashboard.states.session import current_actor, session_token
 
 NEW = 0  # editing_id of a project not yet saved
 NONE = -1
+
+
+def _page(token: str, search: str, page: int) -> tuple[list[ProjectRow], int]:
+    return project_pages.project_page(auth.actor_for(token), search, page)
 
 
 class ProjectsState(rx.State):
@@ -29,13 +35,12 @@ class ProjectsState(rx.State):
     form_error: str = ""
     notice: str = ""
     notice_ok: bool = True
+    _live_gen: str = ""  # the current watch (states/live.py)
 
     async def _reload(self):
         try:
-            actor = await current_actor(self)
-            self.rows, self.total = await asyncio.to_thread(
-                project_pages.project_page, actor, self.search, self.page
-            )
+            token = await session_token(self)
+            self.rows, self.total = await asyncio.to_thread(_page, token, self.search, self.page)
         except NotSignedIn:
             return rx.redirect(routes.LOGIN)
         except ServiceError as err:
@@ -46,9 +51,26 @@ class ProjectsState(rx.State):
 
     @rx.event
     async def open_page(self):
-        """on_load: the first page of projects."""
+        """on_load: the first page of projects; then follow changes."""
         self.page, self.editing_id, self.notice = 1, NONE, ""
-        return await self._reload()
+        if redirect := await self._reload():
+            return redirect
+        return ProjectsState.watch(live.begin(self))
+
+    @rx.event(background=True)
+    async def watch(self, gen: str):
+        """Follow changes while this tab shows the Projects page (states/live.py)."""
+        return await live.follow(self, gen, routes.PROJECTS)
+
+    async def _live_read(self) -> live.Read:
+        """What a live reload of this tab reads (states/live.py)."""
+        token, search, page = await session_token(self), self.search, self.page
+        return live.Read(token, ("projects", search, page), _page, (token, search, page))
+
+    def _live_apply(self, page: tuple[list[ProjectRow], int] | None, health: Health | None):
+        """Show the reloaded page (the Web Connector's health is not shown here)."""
+        if page is not None:
+            self.rows, self.total = page
 
     @rx.event
     async def set_search(self, text: str):

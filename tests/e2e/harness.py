@@ -39,9 +39,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str], log_path: Path):
-    """Serve the app with demo data; yields its base URL; stops every process after."""
-    port = free_port()
+def running_app(env: dict[str, str], log_path: Path, port: int | None = None):
+    """Serve the app with demo data on `port` (a free one by default); yields its base URL;
+    stops every process after."""
+    port = port or free_port()
     full_env = (
         os.environ
         | {

@@ -14,7 +14,8 @@ from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Project, WorkItem
 from erp_dashboard.simulator.company import SimListItem
 from tests.conftest import IN_CI
-from tests.e2e.harness import choose_customer, count, row, running_app, sign_in
+from tests.e2e.harness import choose_customer, count, hydrated, row, running_app, sign_in
+from tests.e2e.test_live_updates import admin_toggles
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
@@ -64,3 +65,13 @@ def test_export_and_live_counts_across_workers(app, app_db, new_page):
     assert project.erp_state == "synced"
     assert [i.status for i in items] == ["done"]  # two export loops, one claim
     assert jobs_in_qb == 1
+
+
+def test_reloaded_tabs_follow_changes_on_either_worker(app, app_db, new_page):
+    """Each reload may land on the other worker; the new watch starts, the old one ends."""
+    page = new_page()
+    sign_in(page, app["base"], "manager@example.com")
+    for _ in range(3):
+        page.reload()
+        hydrated(page)
+        admin_toggles(page)

@@ -392,6 +392,19 @@ def _datetime_text(value: datetime | None) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
+def hardened_parser(*, recover: bool = False) -> etree.XMLParser:
+    """An lxml parser for untrusted text: no DTD, no entities, no network, no huge trees;
+    with `recover`, it keeps what it can of a document that is not well-formed."""
+    return etree.XMLParser(
+        recover=recover,
+        resolve_entities=False,
+        no_network=True,
+        dtd_validation=False,
+        load_dtd=False,
+        huge_tree=False,
+    )
+
+
 def parse_xml(xml: str | bytes) -> etree._Element:
     """Parse an untrusted qbXML document: no DTD, no entities, no network.
 
@@ -407,13 +420,7 @@ def parse_xml(xml: str | bytes) -> etree._Element:
         raise QBXMLError("the qbXML document is empty")
     if has_doctype:
         raise QBXMLError("the qbXML document has a DOCTYPE, which is refused")
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        dtd_validation=False,
-        load_dtd=False,
-        huge_tree=False,
-    )
+    parser = hardened_parser()
     try:
         root = etree.fromstring(xml, parser)
     except (etree.XMLSyntaxError, ValueError, LookupError) as exc:
@@ -675,14 +682,7 @@ def _parse_repaired(xml: str | bytes, error: QBXMLError) -> list[QBResult]:
         raise error
     records = _Records()
     repaired = records.isolate(text)
-    parser = etree.XMLParser(
-        recover=True,
-        resolve_entities=False,
-        no_network=True,
-        dtd_validation=False,
-        load_dtd=False,
-        huge_tree=False,
-    )
+    parser = hardened_parser(recover=True)
     try:
         root = etree.fromstring(repaired.encode("utf-8"), parser)
     except (etree.XMLSyntaxError, ValueError):
@@ -780,9 +780,7 @@ def parse_host_response(text: str) -> HostInfo:
         except QBXMLError as exc:
             if "DOCTYPE" in str(exc):
                 return HostInfo()
-            parser = etree.XMLParser(
-                recover=True, resolve_entities=False, no_network=True, load_dtd=False
-            )
+            parser = hardened_parser(recover=True)
             body = _XML_DECLARATION.sub("", text, count=1) if isinstance(text, str) else text
             root = etree.fromstring(body.encode() if isinstance(body, str) else body, parser)
             if root is None or root.getroottree().docinfo.doctype:

@@ -5,6 +5,7 @@ import reflex as rx
 from erp_dashboard.states.jobs import JobsState
 
 _health = JobsState.health
+_well = _health.ok & (_health.warning == "")
 
 
 def _last_connected() -> rx.Component:
@@ -24,9 +25,10 @@ def health_panel() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.icon(
-                rx.cond(_health.ok, "plug-zap", "plug"),
+                rx.cond(_well, "plug-zap", "unplug"),
                 size=16,
-                color=rx.cond(_health.ok, "var(--green-11)", "var(--red-11)"),
+                color=rx.cond(_well, "var(--green-11)", "var(--red-11)"),
+                aria_hidden="true",
             ),
             _last_connected(),
             rx.cond(

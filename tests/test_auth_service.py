@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import LoginThrottle, User, UserSession
+from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Role
@@ -38,6 +38,10 @@ def test_repeated_failures_are_slowed_down_even_with_the_right_password(world):
     for _ in range(auth.FREE_FAILURES):
         with pytest.raises(InvalidInput, match="incorrect"):
             auth.sign_in("ann@example.com", "wrong-password")
+    with unit_of_work() as s:  # the last failure was just now, however slow argon2 ran
+        row = s.get(LoginThrottle, "ann@example.com")
+        row.last_failure_at = utcnow()
+        s.add(row)
     with pytest.raises(InvalidInput, match=r"Too many failed sign-ins\. Try again in 2 seconds"):
         auth.sign_in("ann@example.com", PASSWORD)
     with unit_of_work() as s:  # the wait has passed
@@ -71,6 +75,20 @@ def test_expired_or_ended_sessions_are_refused(world):
         assert s.exec(select(UserSession)).all() == []
     with pytest.raises(NotSignedIn):
         auth.actor_for("")
+
+
+def test_many_sessions_are_checked_in_one_call(world):
+    ann, bob = auth.sign_in("ann@example.com", PASSWORD), auth.sign_in("bob@example.com", PASSWORD)
+    ended = auth.sign_in("vic@example.com", PASSWORD)
+    with unit_of_work() as s:
+        row = s.exec(select(UserSession).where(UserSession.user_id == world.viewer.id)).one()
+        row.expires_at -= timedelta(days=2)
+        s.add(row)
+    found = auth.actors_for([ann, bob, ended, "forged", ""])
+    assert (found[ann].name, found[bob].name) == ("Ann Approver", "Bob Approver")
+    assert "ended" in str(found[ended]) and isinstance(found[ended], NotSignedIn)
+    assert isinstance(found["forged"], NotSignedIn) and isinstance(found[""], NotSignedIn)
+    assert auth.actors_for([]) == {}
 
 
 def test_deactivated_user_is_signed_out_at_once(world):

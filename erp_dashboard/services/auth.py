@@ -111,21 +111,34 @@ def sign_in(email: str, password: str) -> str:
 
 def actor_for(token: str) -> Actor:
     """The active user behind a session token, or NotSignedIn."""
-    if not token:
-        raise NotSignedIn("Please sign in.")
+    found = actors_for([token])[token]
+    if isinstance(found, NotSignedIn):
+        raise found
+    return found
+
+
+def actors_for(tokens: list[str]) -> dict[str, Actor | NotSignedIn]:
+    """For each session token, its active user or why it is not signed in: one query for
+    all of them (every open tab re-checks its session on each live update)."""
+    hashes = {_token_hash(token): token for token in tokens if token}
     with read_only() as session:
-        row = session.exec(
+        rows = session.exec(
             select(UserSession, User)
             .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == _token_hash(token))
-        ).first()
-    if row is None:
-        raise NotSignedIn("Please sign in.")
-    user_session, user = row
-    if user_session.expires_at <= utcnow() or not user.is_active:
-        sign_out(token)
-        raise NotSignedIn("Your session has ended. Please sign in again.")
-    return actor_of(user)
+            .where(UserSession.token_hash.in_(list(hashes)))
+        ).all()
+    found: dict[str, Actor | NotSignedIn] = {
+        token: NotSignedIn("Please sign in.") for token in tokens
+    }
+    now = utcnow()
+    for user_session, user in rows:
+        token = hashes[user_session.token_hash]
+        if user_session.expires_at <= now or not user.is_active:
+            sign_out(token)
+            found[token] = NotSignedIn("Your session has ended. Please sign in again.")
+        else:
+            found[token] = actor_of(user)
+    return found
 
 
 def actor_of(user: User) -> Actor:

@@ -93,8 +93,40 @@ async def shared(key: tuple, fn: Callable[..., Any], *args) -> Any:
         return await asyncio.to_thread(fn, *args)
 
 
+class _Sessions:
+    """Session checks asked for in this turn of the event loop, answered by one query."""
+
+    pending: dict[str, asyncio.Future] = {}
+
+
+async def _check_session(token: str) -> None:
+    """Raise NotSignedIn unless `token` is a live session; the tabs woken by one change
+    share one query for all their tokens."""
+    future = _Sessions.pending.get(token)
+    if future is None:
+        if not _Sessions.pending:
+            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(_check_all()))
+        future = _Sessions.pending[token] = asyncio.get_running_loop().create_future()
+    found = await asyncio.shield(future)
+    if isinstance(found, NotSignedIn):
+        raise found
+
+
+async def _check_all() -> None:
+    pending, _Sessions.pending = _Sessions.pending, {}
+    try:
+        found = await asyncio.to_thread(auth.actors_for, list(pending))
+    except Exception as exc:  # the database is away: each tab's reload fails alone
+        found = dict.fromkeys(pending, exc)
+    for token, future in pending.items():
+        if isinstance(found[token], Exception) and not isinstance(found[token], NotSignedIn):
+            future.set_exception(found[token])
+        else:
+            future.set_result(found[token])
+
+
 async def _reload(read: Read) -> Any:
-    await shared(("session", read.token), auth.actor_for, read.token)
+    await _check_session(read.token)
     return await shared(read.key, read.fn, *read.args)
 
 

@@ -102,6 +102,7 @@ class JobsState(rx.State):
     toasts: list[Toast] = []  # QuickBooks' answers and rejections, newest last
 
     _live_gen: str = ""  # the current watch (states/live.py)
+    _live_token: str = ""  # and the session it checks
     _awaiting: list[int] = []  # projects this tab exported, until QuickBooks answers
 
     # ----- reading -------------------------------------------------------------
@@ -177,7 +178,7 @@ class JobsState(rx.State):
         self._forget_decisions()
         if redirect := await self._reload():
             return redirect
-        return JobsState.watch(live.begin(self))
+        return JobsState.watch(await live.begin(self))
 
     def _forget_decisions(self) -> None:
         self.decisions, self.chosen, self.chosen_name = {}, {}, {}
@@ -228,7 +229,7 @@ class JobsState(rx.State):
 
     async def _live_read(self) -> live.Read:
         """What a live reload of this tab reads (states/live.py)."""
-        token, query, awaiting = await session_token(self), self._query(), list(self._awaiting)
+        token, query, awaiting = self._live_token, self._query(), list(self._awaiting)
         return live.Read(token, ("jobs", query, tuple(awaiting)), _load, (token, query, awaiting))
 
     def _live_apply(self, snap: Snapshot | None, health: Health | None) -> None:

@@ -1,7 +1,8 @@
 """The one per-tab watch: while a tab shows a page, pass this worker's change feed to it.
 
-A page state that shows live data declares `_live_gen: str = ""` and two hooks, both
-called while the watch holds the state:
+A page state that shows live data declares `_live_gen: str = ""` and
+`_live_token: str = ""` (the session the watch checks, kept so that a live update need
+not load the session state) and two hooks, both called while the watch holds the state:
 
     async def _live_read(self) -> live.Read    # what a reload of this tab reads
     def _live_apply(self, result, health: Health | None) -> None
@@ -9,7 +10,7 @@ called while the watch holds the state:
         # (None when it did not change)
 
 and a background event that runs `follow`; its on_load ends with
-`return State.watch(live.begin(self))`:
+`return State.watch(await live.begin(self))`:
 
     @rx.event(background=True)
     async def watch(self, gen: str):
@@ -38,6 +39,7 @@ from erp_dashboard import routes
 from erp_dashboard.change_feed import FEED, Change
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import NotSignedIn
+from erp_dashboard.states.session import session_token
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,10 @@ class Read:
     args: tuple
 
 
-def begin(state: rx.State) -> str:
+async def begin(state: rx.State) -> str:
     """A new watch generation for `state` (call in on_load); older watches of it end."""
     state._live_gen = uuid.uuid4().hex
+    state._live_token = await session_token(state)
     return state._live_gen
 
 

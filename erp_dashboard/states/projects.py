@@ -36,6 +36,7 @@ class ProjectsState(rx.State):
     notice: str = ""
     notice_ok: bool = True
     _live_gen: str = ""  # the current watch (states/live.py)
+    _live_token: str = ""  # and the session it checks
 
     async def _reload(self):
         try:
@@ -55,7 +56,7 @@ class ProjectsState(rx.State):
         self.page, self.editing_id, self.notice = 1, NONE, ""
         if redirect := await self._reload():
             return redirect
-        return ProjectsState.watch(live.begin(self))
+        return ProjectsState.watch(await live.begin(self))
 
     @rx.event(background=True)
     async def watch(self, gen: str):
@@ -64,7 +65,7 @@ class ProjectsState(rx.State):
 
     async def _live_read(self) -> live.Read:
         """What a live reload of this tab reads (states/live.py)."""
-        token, search, page = await session_token(self), self.search, self.page
+        token, search, page = self._live_token, self.search, self.page
         return live.Read(token, ("projects", search, page), _page, (token, search, page))
 
     def _live_apply(self, page: tuple[list[ProjectRow], int] | None, health: Health | None):

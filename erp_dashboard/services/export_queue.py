@@ -260,46 +260,51 @@ def backoff(attempts: int) -> timedelta:
     return min(expected_interval() * 2 ** min(max(0, attempts - 1), 16), MAX_BACKOFF)
 
 
-def _busy(session: Session, item: WorkItem, code: int, message: str) -> str:
-    """QuickBooks was busy (a list or record in use by another user): nothing was changed,
-    so the same request goes again in a later session, with backoff, up to MAX_ATTEMPTS."""
+def _try_again(session: Session, item: WorkItem, code: int, given_up: str, **again) -> str:
+    """One more attempt for `item`: "failed" with `given_up` (and QuickBooks' `code`) at
+    MAX_ATTEMPTS, else "retry" with the item queued again with the fields in `again`."""
     item.attempts += 1
     if item.attempts >= MAX_ATTEMPTS:
-        return _failed(
-            session,
-            item,
-            FAILED_ACTION[item.kind],
-            code,
-            f"QuickBooks stayed busy through {item.attempts} tries: {message}",
-        )
-    item.status, item.ticket_hash, item.status_code = "queued", None, code
-    item.not_before = utcnow() + backoff(item.attempts)
-    item.status_message = (
-        f"QuickBooks was busy (another user is working in it); retrying automatically "
-        f"(try {item.attempts + 1} of {MAX_ATTEMPTS}). QuickBooks said: {message}"
-    )
+        return _failed(session, item, FAILED_ACTION[item.kind], code, given_up)
+    item.status, item.ticket_hash = "queued", None
+    for field, value in again.items():
+        setattr(item, field, value)
     session.add(item)
     return "retry"
 
 
-def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> tuple[int, int]:
+def _busy(session: Session, item: WorkItem, code: int, message: str) -> str:
+    """QuickBooks was busy (a list or record in use by another user): nothing was changed,
+    so the same request goes again in a later session, with backoff, up to MAX_ATTEMPTS."""
+    return _try_again(
+        session,
+        item,
+        code,
+        f"QuickBooks stayed busy through {item.attempts + 1} tries: {message}",
+        status_code=code,
+        not_before=utcnow() + backoff(item.attempts + 1),
+        status_message=f"QuickBooks was busy (another user is working in it); retrying "
+        f"automatically (try {item.attempts + 2} of {MAX_ATTEMPTS}). QuickBooks said: {message}",
+    )
+
+
+def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> int:
     """The items sent in this session got no readable answer (an HRESULT, an unreadable
     response): their outcome is unknown, so each is looked up before it is sent again, at
-    most MAX_ATTEMPTS times before it fails with `reason`. Returns (failed, requeued)."""
-    failed = requeued = 0
+    most MAX_ATTEMPTS times before it fails with `reason`. Returns how many failed."""
     sent = select(WorkItem).where(WorkItem.ticket_hash == ticket_hash, WorkItem.status == "sent")
-    for item in session.exec(sent.order_by(WorkItem.id)).all():
-        item.attempts += 1
-        if item.attempts >= MAX_ATTEMPTS:
-            message = f"QuickBooks' answer could not be read {item.attempts} times: {reason}"
-            _failed(session, item, FAILED_ACTION[item.kind], qbxml.UNREADABLE_STATUS, message)
-            failed += 1
-            continue
-        item.status, item.verify_first, item.ticket_hash = "queued", True, None
-        item.status_message = f"QuickBooks' answer was lost ({reason}); checking again."
-        session.add(item)
-        requeued += 1
-    return failed, requeued
+    outcomes = [
+        _try_again(
+            session,
+            item,
+            qbxml.UNREADABLE_STATUS,
+            f"QuickBooks' answer could not be read {item.attempts + 1} times: {reason}",
+            verify_first=True,
+            status_message=f"QuickBooks' answer was lost ({reason}); checking again.",
+        )
+        for item in session.exec(sent.order_by(WorkItem.id)).all()
+    ]
+    return outcomes.count("failed")
 
 
 def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:

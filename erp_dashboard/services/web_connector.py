@@ -329,8 +329,7 @@ class WebConnector:
             _note(qbwc, f"Customers were not refreshed: {reason}")
             qbwc.stage, qbwc.iterator_id = "work", None
             return
-        failed, _ = export_queue.requeue_unanswered(session, qbwc.ticket_hash, reason)
-        qbwc.failed += failed
+        qbwc.failed += export_queue.requeue_unanswered(session, qbwc.ticket_hash, reason)
 
     def _apply(
         self,

@@ -25,7 +25,8 @@ from erp_dashboard.states.session import SessionState
 prepare_database()
 
 app = rx.App(
-    api_transformer=[soap_app(WebConnector()), download_app()], stylesheets=["/toasts.css"]
+    api_transformer=[soap_app(WebConnector()), download_app()],
+    stylesheets=["/toasts.css", "/theme.css"],
 )
 app.add_page(
     login_page,

@@ -26,7 +26,8 @@ prepare_database()
 
 app = rx.App(
     api_transformer=[soap_app(WebConnector()), download_app()],
-    stylesheets=["/toasts.css", "/theme.css"],
+    stylesheets=["/toasts.css", "/theme.css", "/jobs.css"],
+    head_components=[rx.script(src="/keys.js")],
 )
 app.add_page(
     login_page,

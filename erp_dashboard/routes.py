@@ -1,5 +1,7 @@
 """The app's page addresses."""
 
+from urllib.parse import urlencode
+
 LOGIN = "/login"
 JOBS = "/jobs"
 PROJECTS = "/projects"
@@ -10,3 +12,8 @@ PEOPLE = "/people"
 def jobs_list(job_list: str) -> str:
     """The Jobs tab showing one list."""
     return f"{JOBS}?filter={job_list}"
+
+
+def jobs_view(params: dict[str, str]) -> str:
+    """The Jobs tab showing a view (its address parameters)."""
+    return f"{JOBS}?{urlencode(params)}"

@@ -291,10 +291,58 @@ def test_pages_sort_search_and_refuse_bad_queries(world):
 
 
 def test_customer_search_finds_active_customers_only(world):
-    assert job_lists.search_customers(world.approver, "bay") == [
-        (world.customers["Bayside Properties"], "Bayside Properties")
-    ]
-    assert len(job_lists.search_customers(world.approver, "")) == 2
+    found = job_lists.search_customers(world.approver, "bay")
+    assert found.options == [(world.customers["Bayside Properties"], "Bayside Properties")]
+    assert not found.more
+    assert len(job_lists.search_customers(world.approver, "").options) == 2
+
+
+def test_customer_search_says_when_more_match_than_it_shows(world):
+    with unit_of_work() as s:
+        for n in range(3):
+            s.add(Customer(list_id=f"more-{n}", full_name=f"Zeta {n}", is_active=True))
+    first = job_lists.search_customers(world.approver, "zeta", limit=2)
+    assert [name for _, name in first.options] == ["Zeta 0", "Zeta 1"]
+    assert first.more
+    assert not job_lists.search_customers(world.approver, "zeta", limit=3).more
+
+
+def test_a_jobs_address_round_trips_its_view():
+    query = job_lists.PageQuery(
+        job_list="synced", sort="changed", descending=True, search="bay", page=3, page_size=50
+    )
+    params = job_lists.url_params(query)
+    assert params == {
+        "filter": "synced",
+        "search": "bay",
+        "sort": "changed",
+        "desc": "1",
+        "page": "3",
+        "size": "50",
+    }
+    assert job_lists.query_from_url(params) == query
+    assert job_lists.url_params(job_lists.PageQuery()) == {"filter": "ready_to_export"}
+    assert job_lists.query_from_url({}) == job_lists.PageQuery()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"filter": "nope"}, "no list called"),
+        ({"sort": "password_hash"}, "cannot be sorted"),
+        ({"filter": "archived", "sort": "city"}, "cannot be sorted"),
+        ({"desc": "yes"}, "desc=0 or desc=1"),
+        ({"page": "0"}, "page must be a whole number"),
+        ({"page": "9" * 5000}, "page must be a whole number"),
+        ({"page": "-2"}, "page must be a whole number"),
+        ({"size": "٣"}, "size must be a whole number"),
+        ({"size": "30"}, "Page size must be one of"),
+        ({"search": "x" * 101}, "at most 100"),
+    ],
+)
+def test_a_jobs_address_it_cannot_use_is_refused_by_name(params, message):
+    with pytest.raises(InvalidInput, match=message):
+        job_lists.query_from_url(params)
 
 
 def test_finished_exports_report_synced_and_failed_only(world):

@@ -1,16 +1,21 @@
-"""Per-row Accept / Reject controls and the Status column (with the customer picker)."""
+"""Per-row Accept / Reject controls and the Status column (with the customer combobox).
+
+Keys the server need not see (arrows in the combobox, Ctrl+Enter in the reject dialog,
+where focus goes next) are handled in the browser by assets/keys.js.
+"""
 
 import reflex as rx
 
+from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import JobRow
-from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.states.jobs import CustomerOption, JobsState
 
 COMMENT_LABEL = "Enter a Comment (Optional)"
 
 
 def decision_buttons(row: JobRow, accept_label: str = "Accept") -> rx.Component:
-    """The Accept (or Retry) / Reject toggle of one row."""
-    decision = JobsState.decisions[row.id]
+    """Accept (or Retry), a toggle, and Reject, which opens the reject dialog."""
+    accepted = JobsState.decisions[row.id] == "accept"
     return rx.cond(
         row.state == "exporting",
         rx.fragment(),
@@ -18,108 +23,178 @@ def decision_buttons(row: JobRow, accept_label: str = "Accept") -> rx.Component:
             rx.button(
                 accept_label,
                 size="1",
-                variant=rx.cond(decision == "accept", "solid", "outline"),
+                variant=rx.cond(accepted, "solid", "outline"),
                 color_scheme="green",
                 on_click=JobsState.decide(row.id, "accept"),
-                aria_pressed=rx.cond(decision == "accept", "true", "false"),
+                aria_pressed=rx.cond(accepted, "true", "false"),
                 id=f"accept-{row.id}",
             ),
-            rx.button(
-                "Reject",
-                size="1",
-                variant=rx.cond(decision == "reject", "solid", "outline"),
-                color_scheme="red",
-                on_click=JobsState.decide(row.id, "reject"),
-                aria_pressed=rx.cond(decision == "reject", "true", "false"),
-                id=f"decide-reject-{row.id}",
-            ),
+            reject_dialog(row),
             spacing="2",
         ),
     )
 
 
-def _customer_picker(row: JobRow) -> rx.Component:
-    """Searchable QuickBooks Customer dropdown (results searched in SQL)."""
-    return rx.cond(
-        JobsState.picker_row == row.id,
-        rx.vstack(
-            rx.input(
-                placeholder="Search QuickBooks customers…",
-                value=JobsState.picker_query,
-                on_change=JobsState.search_customers.debounce(250),
-                auto_focus=True,
+def reject_dialog(row: JobRow) -> rx.Component:
+    """Reject: a dialog naming the project, with the optional comment (focused first)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                "Reject",
                 size="1",
-                id=f"customer-search-{row.id}",
-                aria_label="Search QuickBooks customers",
+                variant="outline",
+                color_scheme="red",
+                id=f"decide-reject-{row.id}",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title(
+                rx.cond(row.state == "ready_to_update", "Reject the changes to ", "Reject "),
+                "“",
+                row.name,
+                "”",
+                size="4",
             ),
-            rx.box(
-                rx.foreach(
-                    JobsState.picker_options,
-                    lambda option: rx.button(
-                        option.full_name,
-                        variant="ghost",
-                        size="1",
-                        width="100%",
-                        justify="start",
-                        role="option",
-                        on_click=JobsState.choose_customer(
-                            row.id, option.list_id, option.full_name
-                        ),
-                    ),
-                ),
+            rx.dialog.description(
+                rx.cond(row.number != "", rx.fragment("Project ", row.number, ". ")),
                 rx.cond(
-                    JobsState.picker_options.length() == 0,
-                    rx.text("No customer matches.", size="1", color_scheme="gray"),
+                    row.state == "ready_to_update",
+                    "QuickBooks keeps the job as it is; the project manager is told why.",
+                    "It goes back to its project manager, who is told why.",
                 ),
-                role="listbox",
-                max_height="220px",
-                overflow_y="auto",
-                width="100%",
-                border="1px solid var(--gray-a6)",
-                border_radius="6px",
-                padding="4px",
+                size="2",
+                color="var(--gray-11)",
+                margin_bottom="12px",
             ),
-            rx.button("Cancel", size="1", variant="ghost", on_click=JobsState.close_picker),
-            spacing="1",
-            min_width="240px",
-        ),
-        rx.button(
-            rx.cond(
-                JobsState.chosen_name[row.id],
-                JobsState.chosen_name[row.id],
-                "Select Customer…",
+            rx.form(
+                rx.vstack(
+                    rx.el.label(
+                        COMMENT_LABEL, html_for=f"comment-{row.id}", class_name="field-label"
+                    ),
+                    rx.text_area(
+                        name="comment",
+                        id=f"comment-{row.id}",
+                        max_length=2000,
+                        rows="4",
+                        width="100%",
+                        data_submit_on_ctrl_enter="true",
+                        aria_describedby=f"comment-hint-{row.id}",
+                    ),
+                    rx.text(
+                        "Ctrl+Enter rejects; Escape cancels.",
+                        size="1",
+                        color="var(--gray-11)",
+                        id=f"comment-hint-{row.id}",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(
+                            "Reject", type="submit", color_scheme="red", id=f"reject-{row.id}"
+                        ),
+                        justify="end",
+                        width="100%",
+                        spacing="3",
+                    ),
+                    spacing="2",
+                ),
+                on_submit=lambda form: JobsState.reject(row.id, form),
+                reset_on_submit=True,
             ),
-            rx.icon("chevron-down", size=14),
-            size="1",
-            variant="surface",
-            color_scheme=rx.cond(JobsState.chosen_name[row.id], "gray", "orange"),
-            on_click=JobsState.open_picker(row.id),
-            id=f"customer-{row.id}",
-            aria_label="QuickBooks Customer",
+            max_width="480px",
         ),
+        open=JobsState.rejecting == row.id,
+        on_open_change=lambda is_open: JobsState.open_reject(row.id, is_open),
     )
 
 
-def _reject_form(row: JobRow) -> rx.Component:
-    return rx.vstack(
-        rx.text_area(
-            placeholder=COMMENT_LABEL,
-            aria_label=COMMENT_LABEL,
-            value=JobsState.row_text[row.id],
-            on_change=lambda text: JobsState.set_row_text(row.id, text),
-            max_length=2000,
-            size="1",
-            id=f"comment-{row.id}",
+def _option(row: JobRow, option: CustomerOption, index) -> rx.Component:
+    return rx.el.li(
+        option.full_name,
+        role="option",
+        aria_selected="false",
+        id=rx.Var.create(f"customer-{row.id}-option-") + index.to_string(),
+        on_click=JobsState.choose_customer(row.id, option.list_id, option.full_name),
+        class_name="picker-option",
+    )
+
+
+def _customer_picker(row: JobRow) -> rx.Component:
+    """The QuickBooks Customer combobox: type to search every customer (in SQL), arrows
+    move, Enter chooses, Escape closes."""
+    listbox = f"customers-{row.id}"
+    return rx.box(
+        rx.hstack(
+            rx.el.input(
+                placeholder="Type to search customers…",
+                role="combobox",
+                aria_label="Search QuickBooks customers",
+                aria_autocomplete="list",
+                aria_expanded="true",
+                aria_controls=listbox,
+                auto_focus=True,
+                auto_complete="off",
+                default_value=JobsState.picker_query,
+                on_change=JobsState.search_customers.debounce(150),
+                id=f"customer-search-{row.id}",
+                data_row=row.id,
+                class_name="picker-input",
+            ),
+            rx.icon_button(
+                rx.icon("x", size=14, aria_hidden="true"),
+                size="1",
+                variant="ghost",
+                color_scheme="gray",
+                on_click=JobsState.close_picker,
+                aria_label="Close the customer list",
+                data_picker_cancel=row.id,
+            ),
+            align="center",
+            spacing="1",
         ),
-        rx.button(
-            "Reject",
-            size="1",
-            color_scheme="red",
-            on_click=JobsState.reject(row.id),
-            id=f"reject-{row.id}",
+        rx.box(
+            rx.el.ul(
+                rx.foreach(JobsState.picker_options, lambda option, i: _option(row, option, i)),
+                role="listbox",
+                id=listbox,
+                aria_label="QuickBooks customers",
+                class_name="picker-list",
+            ),
+            rx.cond(
+                JobsState.picker_options.length() == 0,
+                rx.text("No customer matches.", size="1", role="status", padding="4px 8px"),
+            ),
+            rx.cond(
+                JobsState.picker_more,
+                rx.text(
+                    "More customers match: keep typing to narrow the list.",
+                    size="1",
+                    color="var(--gray-11)",
+                    role="status",
+                    padding="4px 8px",
+                    id=f"picker-more-{row.id}",
+                ),
+            ),
+            class_name="picker-pop",
         ),
-        spacing="1",
-        min_width="240px",
+        class_name="picker",
+    )
+
+
+def _customer_button(row: JobRow) -> rx.Component:
+    chosen = JobsState.chosen_name[row.id]
+    return rx.button(
+        rx.cond(chosen, chosen, "Select Customer…"),
+        rx.icon("chevron-down", size=14, aria_hidden="true"),
+        size="1",
+        variant="surface",
+        color_scheme=rx.cond(chosen, "gray", "orange"),
+        on_click=JobsState.open_picker(row.id),
+        id=f"customer-{row.id}",
+        aria_label=rx.cond(chosen, "QuickBooks Customer: " + chosen, "QuickBooks Customer"),
+        aria_haspopup="listbox",
+        data_needs_customer=rx.cond(chosen, "false", "true"),
     )
 
 
@@ -134,7 +209,7 @@ def _in_flight(row: JobRow) -> rx.Component:
                 rx.fragment(" · ", rx.moment(row.waiting_since, from_now=True, interval=30_000)),
             ),
             size="1",
-            color_scheme="gray",
+            color="var(--gray-11)",
             class_name="waiting",
         ),
         spacing="1",
@@ -143,20 +218,17 @@ def _in_flight(row: JobRow) -> rx.Component:
 
 
 def status_cell(row: JobRow) -> rx.Component:
-    """What the row is waiting for, or the approver's pending decision."""
-    decision = JobsState.decisions[row.id]
+    """What the row is waiting for, or, once accepted, its customer."""
     return rx.vstack(
         rx.cond(
             (row.state == "exporting") | (row.state == "updating"),
             _in_flight(row),
             rx.cond(
-                decision == "accept",
-                _customer_picker(row),
+                JobsState.decisions[row.id] == "accept",
                 rx.cond(
-                    decision == "reject",
-                    _reject_form(row),
-                    rx.badge(row.state_label, variant="soft"),
+                    JobsState.picker_row == row.id, _customer_picker(row), _customer_button(row)
                 ),
+                status_badge(row.state, row.state_label),
             ),
         ),
         row_error(row),

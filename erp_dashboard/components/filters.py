@@ -1,53 +1,44 @@
-"""The Filters menu: the six lists with their counts."""
+"""The Filters: the six lists as a tab strip with their counts (WAI-ARIA tabs)."""
 
 import reflex as rx
 
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.jobs import JobsState
-from erp_dashboard.states.session import SessionState
 
 
-def _filter(job_list: JobList) -> rx.Component:
-    selected = JobsState.job_list == job_list.value
-    return rx.button(
-        rx.text(job_list.label),
-        rx.spacer(),
+def _tab(job_list: JobList) -> rx.Component:
+    return rx.tabs.trigger(
+        rx.text(job_list.label, white_space="nowrap"),
         rx.badge(
             JobsState.counts[job_list.value],
             variant="solid",
+            color_scheme="gray",
+            high_contrast=True,
             radius="full",
+            margin_left="6px",
             id=f"count-{job_list.value}",
         ),
-        on_click=JobsState.choose_list(job_list.value),
-        variant=rx.cond(selected, "solid", "ghost"),
-        color_scheme=rx.cond(selected, "orange", "gray"),
-        width="100%",
-        justify="between",
-        id=f"filter-{job_list.value}",
-        aria_pressed=rx.cond(selected, "true", "false"),
+        value=job_list.value,
+        data_filter=job_list.value,
     )
 
 
-def filter_menu() -> rx.Component:
-    """The list picker on the left of the Jobs tab."""
-    return rx.vstack(
-        rx.text("Filters", weight="bold", size="2", color_scheme="gray"),
-        *[_filter(job_list) for job_list in JobList],
-        rx.cond(
-            SessionState.can_approve,
-            rx.button(
-                rx.icon("refresh-cw", size=14),
-                "Refresh customers",
-                variant="ghost",
-                size="1",
-                margin_top="12px",
-                on_click=JobsState.refresh_customers,
-                id="refresh-customers",
-            ),
+def filter_tabs(*panel: rx.Component) -> rx.Component:
+    """The "Filters" heading, the tab strip, and the selected list's panel; arrow keys move
+    between tabs and show each list, the strip scrolls sideways on a phone."""
+    return rx.box(
+        rx.heading(
+            "Filters", as_="h2", size="2", id="filters-heading", class_name="filters-heading"
         ),
-        width="220px",
-        min_width="220px",
-        spacing="1",
-        role="navigation",
-        aria_label="Filters",
+        rx.tabs.root(
+            rx.tabs.list(
+                *[_tab(job_list) for job_list in JobList],
+                aria_labelledby="filters-heading",
+                class_name="filter-tabs",
+            ),
+            rx.tabs.content(*panel, value=JobsState.job_list, padding_top="16px"),
+            value=JobsState.job_list,
+            on_change=JobsState.choose_list,
+        ),
+        width="100%",
     )

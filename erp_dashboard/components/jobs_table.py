@@ -4,7 +4,13 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from erp_dashboard.components.decision import decision_buttons, row_error, status_cell
+from erp_dashboard.components.decision import (
+    decision_buttons,
+    reject_dialog,
+    row_error,
+    status_cell,
+)
+from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
@@ -25,6 +31,11 @@ def _text(field: str) -> Cell:
     return lambda row: rx.text(getattr(row, field), size="2")
 
 
+def _date(field: str) -> Cell:
+    """A date or time, never broken mid-value."""
+    return lambda row: rx.text(getattr(row, field), size="2", white_space="nowrap")
+
+
 def _error(row: JobRow) -> rx.Component:
     """QuickBooks' message and code, and what to do about it."""
     return rx.vstack(
@@ -35,34 +46,31 @@ def _error(row: JobRow) -> rx.Component:
     )
 
 
-def _approver_only(cell: Cell) -> Cell:
-    return lambda row: rx.cond(SessionState.can_approve, cell(row), rx.fragment())
-
-
 PROJECT = ("Project", "name", _project)
+APPROVERS_ONLY = {"Decision", "Actions"}  # columns only an approver sees
 READY_TO_EXPORT: list[Column] = [
     PROJECT,
     ("Address", "city", _text("address")),
     ("Creator", "", _text("creator")),
-    ("Sent", "sent", _text("sent_at")),
-    ("Start", "start", _text("start_date")),
-    ("Projected end", "", _text("end_date")),
-    ("Decision", "", _approver_only(decision_buttons)),
+    ("Sent", "sent", _date("sent_at")),
+    ("Start", "start", _date("start_date")),
+    ("Projected end", "", _date("end_date")),
+    ("Decision", "", decision_buttons),
     ("Status", "", status_cell),
 ]
 FAILED: list[Column] = [
     PROJECT,
     ("Customer", "", _text("customer")),
     ("Errors", "", _error),
-    ("Failed", "changed", _text("changed_at")),
-    ("Decision", "", _approver_only(lambda row: decision_buttons(row, "Retry"))),
+    ("Failed", "changed", _date("changed_at")),
+    ("Decision", "", lambda row: decision_buttons(row, "Retry")),
     ("Status", "", status_cell),
 ]
 SYNCED: list[Column] = [
     PROJECT,
     ("Customer", "", _text("customer")),
     ("QuickBooks job", "", _text("qb_full_name")),
-    ("Synced", "changed", _text("synced_at")),
+    ("Synced", "changed", _date("synced_at")),
 ]
 
 
@@ -83,14 +91,7 @@ def _update_buttons(row: JobRow) -> rx.Component:
                 on_click=JobsState.approve_update(row.id),
                 id=f"update-{row.id}",
             ),
-            rx.button(
-                "Reject",
-                size="1",
-                color_scheme="red",
-                variant=rx.cond(JobsState.decisions[row.id] == "reject", "solid", "outline"),
-                on_click=JobsState.decide(row.id, "reject"),
-                id=f"decide-reject-{row.id}",
-            ),
+            reject_dialog(row),
         ),
     )
 
@@ -100,7 +101,7 @@ READY_TO_UPDATE: list[Column] = [
     ("QuickBooks job", "", _text("qb_full_name")),
     ("Changes", "", _changes),
     ("Errors", "", _error),
-    ("Decision", "", _approver_only(_update_buttons)),
+    ("Decision", "", _update_buttons),
     ("Status", "", status_cell),
 ]
 
@@ -160,14 +161,14 @@ QB_JOBS: list[Column] = [
     ("QuickBooks job", "name", _text("qb_full_name")),
     ("Customer", "", _text("customer")),
     ("City", "", _text("address")),
-    ("List", "changed", lambda row: rx.badge(row.state_label, variant="soft")),
-    ("Actions", "", _approver_only(_job_actions)),
+    ("List", "changed", lambda row: status_badge(row.state, row.state_label)),
+    ("Actions", "", _job_actions),
 ]
 
 
 def _header(label: str, sort_key: str) -> rx.Component:
     if not sort_key:
-        return rx.table.column_header_cell(label)
+        return rx.table.column_header_cell(label, white_space="nowrap")
     arrow = rx.cond(
         JobsState.sort == sort_key,
         rx.cond(JobsState.descending, " ▼", " ▲"),
@@ -178,9 +179,13 @@ def _header(label: str, sort_key: str) -> rx.Component:
             label,
             arrow,
             variant="ghost",
-            size="1",
+            color_scheme="gray",
+            high_contrast=True,
+            size="2",
+            font_weight="bold",
             on_click=JobsState.sort_by(sort_key),
             id=f"sort-{sort_key}",
+            white_space="nowrap",
         ),
         aria_sort=rx.cond(
             JobsState.sort == sort_key,
@@ -191,13 +196,19 @@ def _header(label: str, sort_key: str) -> rx.Component:
 
 
 def _table(columns: list[Column]) -> rx.Component:
+    """The list's columns; the decision columns only for an approver."""
+    seen = [column for column in columns if column[0] not in APPROVERS_ONLY]
+    return rx.cond(SessionState.can_approve, _rows(columns), _rows(seen))
+
+
+def _rows(columns: list[Column]) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[_header(label, key) for label, key, _ in columns])),
         rx.table.body(
             rx.foreach(
                 JobsState.rows,
                 lambda row: rx.table.row(
-                    *[rx.table.cell(cell(row)) for _, _, cell in columns],
+                    *[rx.table.cell(cell(row), data_label=label) for label, _, cell in columns],
                     id=rx.Var.create("row-") + row.id.to_string(),
                     data_project=row.name,
                 ),
@@ -206,6 +217,7 @@ def _table(columns: list[Column]) -> rx.Component:
         width="100%",
         variant="surface",
         id="jobs-table",
+        class_name="jobs-table",
     )
 
 
@@ -262,14 +274,19 @@ def pager() -> rx.Component:
             id="next-page",
         ),
         rx.spacer(),
-        rx.text("Rows per page", size="2"),
+        rx.text("Rows per page", size="2", id="page-size-label"),
         rx.select(
             [str(size) for size in PAGE_SIZES],
             value=JobsState.page_size.to_string(),
             on_change=JobsState.set_page_size,
             size="1",
+            aria_labelledby="page-size-label",
+            id="page-size",
         ),
         align="center",
         width="100%",
         spacing="3",
+        wrap="wrap",
+        role="navigation",
+        aria_label="Pages",
     )

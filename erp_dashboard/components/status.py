@@ -31,9 +31,7 @@ def status_badge(state: rx.Var, label: rx.Var, **props) -> rx.Component:
             rx.icon("circle", size=12, aria_hidden="true"),
         ),
         label,
-        color_scheme=rx.match(
-            state, *[(value, colour) for value, (colour, _) in _ITEMS], "gray"
-        ),
+        color_scheme=rx.match(state, *[(value, colour) for value, (colour, _) in _ITEMS], "gray"),
         variant="soft",
         high_contrast=True,
         class_name="erp-status",

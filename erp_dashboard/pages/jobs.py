@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from erp_dashboard.components.filters import filter_menu
+from erp_dashboard.components.filters import filter_tabs
 from erp_dashboard.components.health import health_panel
 from erp_dashboard.components.jobs_table import jobs_table, pager
 from erp_dashboard.components.layout import page_shell
@@ -11,68 +11,97 @@ from erp_dashboard.components.toasts import toast_region
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
+EXPORTABLE = (JobsState.job_list == "ready_to_export") | (JobsState.job_list == "failed_to_export")
+
 
 def _export_bar() -> rx.Component:
+    """Export to QuickBooks and why it is disabled; it sticks to the bottom on a phone."""
     blocked = JobsState.export_blocker != ""
     return rx.cond(
-        SessionState.can_approve
-        & ((JobsState.job_list == "ready_to_export") | (JobsState.job_list == "failed_to_export")),
+        SessionState.can_approve & EXPORTABLE,
         rx.hstack(
             rx.button(
-                rx.cond(JobsState.busy, rx.spinner(size="1"), rx.icon("upload", size=16)),
+                rx.cond(
+                    JobsState.busy,
+                    rx.spinner(size="1"),
+                    rx.icon("upload", size=16, aria_hidden="true"),
+                ),
                 "Export to QuickBooks",
                 on_click=JobsState.export,
                 disabled=blocked | JobsState.busy,
                 color_scheme="orange",
+                aria_describedby=rx.cond(blocked, "export-blocker", ""),
                 id="export",
             ),
             rx.cond(
                 blocked,
                 rx.text(
-                    JobsState.export_blocker, size="2", color_scheme="gray", id="export-blocker"
+                    JobsState.export_blocker, size="2", color="var(--gray-11)", id="export-blocker"
                 ),
             ),
             align="center",
             spacing="3",
+            wrap="wrap",
+            class_name="export-bar",
         ),
     )
 
 
+def _refresh_customers() -> rx.Component:
+    return rx.cond(
+        SessionState.can_approve,
+        rx.button(
+            rx.icon("refresh-cw", size=14, aria_hidden="true"),
+            "Refresh customers",
+            variant="ghost",
+            size="1",
+            on_click=JobsState.refresh_customers,
+            id="refresh-customers",
+        ),
+    )
+
+
+def _toolbar() -> rx.Component:
+    return rx.flex(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
+            placeholder="Search name, number or city",
+            value=JobsState.search,
+            on_change=JobsState.set_search.debounce(120),
+            id="search",
+            aria_label="Search projects by name, number or city",
+            type="search",
+            class_name="jobs-search",
+        ),
+        _refresh_customers(),
+        rx.spacer(),
+        _export_bar(),
+        width="100%",
+        align="center",
+        gap="3",
+        wrap="wrap",
+        class_name="jobs-toolbar",
+    )
+
+
 def jobs_page() -> rx.Component:
-    """Filters on the left; search, actions, the table and paging on the right."""
+    """The Web Connector's health, then the Filters tabs over the selected list."""
     return page_shell(
         rx.heading("Jobs", size="7", margin_bottom="8px"),
         rx.box(health_panel(), margin_bottom="16px"),
         toast_region(),
-        rx.hstack(
-            filter_menu(),
+        filter_tabs(
             rx.vstack(
-                rx.hstack(
-                    rx.input(
-                        rx.input.slot(rx.icon("search", size=16)),
-                        placeholder="Search name, number or city",
-                        value=JobsState.search,
-                        on_change=JobsState.set_search.debounce(300),
-                        width="320px",
-                        id="search",
-                        aria_label="Search",
-                    ),
-                    rx.spacer(),
-                    _export_bar(),
-                    width="100%",
-                    align="center",
-                ),
+                _toolbar(),
                 notice(JobsState.notice, JobsState.notice_ok, "notice"),
                 rx.cond(
-                    JobsState.load_error != "", rx.callout(JobsState.load_error, color_scheme="red")
+                    JobsState.load_error != "",
+                    rx.callout(JobsState.load_error, color_scheme="red", role="alert"),
                 ),
                 jobs_table(),
                 pager(),
                 width="100%",
                 spacing="3",
-            ),
-            align="start",
-            spacing="6",
-            width="100%",
+            )
         ),
     )

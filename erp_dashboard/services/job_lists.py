@@ -121,6 +121,48 @@ def check(query: PageQuery) -> PageQuery:
     return query
 
 
+def query_from_url(params: dict[str, str]) -> PageQuery:
+    """The view a Jobs-tab address asks for (`filter`, `search`, `sort`, `desc`, `page`,
+    `size`); InvalidInput names the first value it cannot use."""
+    defaults = PageQuery()
+    job_list = params.get("filter", defaults.job_list)
+    sort = params.get("sort", "name")
+    descending = params.get("desc", "0")
+    if descending not in ("0", "1"):
+        raise InvalidInput("The address's sort direction must be desc=0 or desc=1.")
+    numbers = {}
+    for key, default in (("page", defaults.page), ("size", defaults.page_size)):
+        value = params.get(key, str(default))
+        if not (value.isascii() and value.isdigit() and 0 < len(value) <= 6 and int(value)):
+            raise InvalidInput(f"The address's {key} must be a whole number from 1.")
+        numbers[key] = int(value)
+    return check(
+        PageQuery(
+            job_list=job_list,
+            sort=sort,
+            descending=descending == "1",
+            search=params.get("search", ""),
+            page=numbers["page"],
+            page_size=numbers["size"],
+        )
+    )
+
+
+def url_params(query: PageQuery) -> dict[str, str]:
+    """The address parameters of a view: the list, and whatever differs from the default."""
+    params = {"filter": str(query.job_list)}
+    if query.search:
+        params["search"] = query.search
+    if query.sort != "name" or query.descending:
+        params["sort"] = query.sort
+        params["desc"] = "1" if query.descending else "0"
+    if query.page != 1:
+        params["page"] = str(query.page)
+    if query.page_size != PageQuery.page_size:
+        params["size"] = str(query.page_size)
+    return params
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern that finds `text` anywhere, with its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -355,11 +397,20 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
         ]
 
 
-def search_customers(actor: Actor, text: str, limit: int = 8) -> list[tuple[str, str]]:
-    """Active customers whose name contains `text`: (ListID, FullName) pairs."""
+@dataclass(frozen=True)
+class CustomerMatches:
+    """The first customers that match a search, and whether more do."""
+
+    options: list[tuple[str, str]]  # (ListID, FullName)
+    more: bool
+
+
+def search_customers(actor: Actor, text: str, limit: int = 20) -> CustomerMatches:
+    """Active customers whose name contains `text`, in name order."""
     text = text.strip()[:SEARCH_LIMIT]
     with read_only() as session:
         stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
         if text:
             stmt = stmt.where(Customer.full_name.ilike(like_pattern(text), escape="\\"))
-        return [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit))]
+        found = [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit + 1))]
+    return CustomerMatches(found[:limit], len(found) > limit)

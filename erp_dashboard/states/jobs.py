@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 
 import reflex as rx
 
@@ -43,6 +44,11 @@ def _whole(value) -> int:
         return 0
 
 
+def _known_list(value) -> str:
+    """The list named by the browser, or Ready To Export."""
+    return value if value in set(JobList) else JobList.READY_TO_EXPORT.value
+
+
 def _projects(n: int) -> str:
     return f"{n} project" + ("" if n == 1 else "s")
 
@@ -59,6 +65,7 @@ class Toast:
 
 
 TOASTS_KEPT = 5
+ROW_TEXT_LIMIT = 200  # a project number or a customer search; the service bounds them again
 
 
 @dataclasses.dataclass
@@ -88,7 +95,7 @@ class JobsState(rx.State):
     decisions: dict[int, str] = {}
     chosen: dict[int, str] = {}
     chosen_name: dict[int, str] = {}
-    row_text: dict[int, str] = {}  # typed into a row: a rejection comment or a project number
+    row_text: dict[int, str] = {}  # a project number typed into a Ready To Import row
     row_errors: dict[int, str] = {}
     notice: str = ""
     notice_ok: bool = True
@@ -97,6 +104,8 @@ class JobsState(rx.State):
     picker_row: int = -1
     picker_query: str = ""
     picker_options: list[CustomerOption] = []
+    picker_more: bool = False  # more customers match than are shown
+    rejecting: int = -1  # the row whose reject dialog is open
 
     health: Health = Health()  # the Web Connector, as the change feed last read it
     toasts: list[Toast] = []  # QuickBooks' answers and rejections, newest last
@@ -170,24 +179,42 @@ class JobsState(rx.State):
 
     @rx.event
     async def open_page(self):
-        """on_load: read the list from the URL, load it, start watching for changes."""
-        params = self.router.url.query_parameters
-        wanted = params.get("filter", JobList.READY_TO_EXPORT.value)
-        self.job_list = wanted if wanted in set(JobList) else JobList.READY_TO_EXPORT.value
-        self.page, self.search, self.sort, self.descending = 1, "", "name", False
+        """on_load: show the view the address asks for, then watch for changes."""
         self._forget_decisions()
+        params = self.router.url.query_parameters
+        try:
+            query = job_lists.query_from_url(dict(params))
+        except ServiceError as err:
+            query = job_lists.PageQuery(job_list=_known_list(params.get("filter")))
+            self._say(f"{err} Showing the list from its start instead.", ok=False)
+        self._set_view(query)
         if redirect := await self._reload():
             return redirect
-        return JobsState.watch(await live.begin(self))
+        return [self._address_script(), JobsState.watch(await live.begin(self))]
+
+    def _set_view(self, query: PageQuery) -> None:
+        self.job_list, self.sort, self.descending = query.job_list, query.sort, query.descending
+        self.search, self.page, self.page_size = query.search, query.page, query.page_size
+
+    def _address_script(self):
+        """Put the view in the address bar, in place (reload and shared links show it)."""
+        url = routes.jobs_view(job_lists.url_params(self._query()))
+        return rx.call_script(
+            f"window.history.replaceState(window.history.state, '', {json.dumps(url)})"
+        )
 
     def _forget_decisions(self) -> None:
         self.decisions, self.chosen, self.chosen_name = {}, {}, {}
         self.row_text, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
+        self.rejecting = -1
 
     @rx.event
     async def choose_list(self, job_list: str):
-        """Switch filter; the URL follows so links and reloads keep it."""
-        return rx.redirect(f"{routes.JOBS}?filter={job_list}")
+        """Switch to another list (a new history entry), keeping the search and page size."""
+        query = PageQuery(
+            job_list=_known_list(job_list), search=self.search, page_size=self.page_size
+        )
+        return rx.redirect(routes.jobs_view(job_lists.url_params(query)))
 
     async def _requery(self, **changes):
         """Apply a change of sort, search, page or size if the service accepts it."""
@@ -197,9 +224,8 @@ class JobsState(rx.State):
         except ServiceError as err:
             self._say(str(err), ok=False)
             return
-        self.sort, self.descending, self.search = query.sort, query.descending, query.search
-        self.page, self.page_size = query.page, query.page_size
-        return await self._reload()
+        self._set_view(query)
+        return await self._reload() or self._address_script()
 
     @rx.event
     async def sort_by(self, column: str):
@@ -243,8 +269,12 @@ class JobsState(rx.State):
 
     @rx.event
     def decide(self, row_id: int, decision: str):
-        """Mark a row Accept or Reject (nothing is saved until Export or Reject)."""
-        if decision not in ("accept", "reject", "link"):
+        """Mark a row Accept (a second click clears it) or Link; nothing is saved until
+        Export or Link."""
+        if decision not in ("accept", "link"):
+            return
+        if self.decisions.get(row_id) == decision:
+            self._undecide(row_id)
             return
         self.decisions[row_id] = decision
         self.row_errors.pop(row_id, None)
@@ -265,8 +295,8 @@ class JobsState(rx.State):
 
     @rx.event
     def set_row_text(self, row_id: int, text: str):
-        """The comment or project number typed into a row so far."""
-        self.row_text[row_id] = text
+        """The project number typed into a Ready To Import row so far."""
+        self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
 
     @rx.event
     async def open_picker(self, row_id: int):
@@ -282,13 +312,14 @@ class JobsState(rx.State):
     @rx.event
     async def search_customers(self, text: str):
         """Customers whose name contains `text` (searched in SQL)."""
-        self.picker_query = text
+        self.picker_query = str(text)[:ROW_TEXT_LIMIT]
         await self._search_customers()
 
     async def _search_customers(self) -> None:
         actor = await current_actor(self)
         found = await asyncio.to_thread(job_lists.search_customers, actor, self.picker_query)
-        self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found]
+        self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found.options]
+        self.picker_more = found.more
 
     @rx.event
     def choose_customer(self, row_id: int, list_id: str, full_name: str):
@@ -361,15 +392,26 @@ class JobsState(rx.State):
         return True
 
     @rx.event
-    async def reject(self, row_id: int):
-        """Reject one row (a project, or a project's changes) with its optional comment."""
-        comment = self.row_text.get(row_id, "")
+    def open_reject(self, row_id: int, is_open: bool):
+        """Open (or close) the reject dialog of a row."""
+        self.rejecting = _whole(row_id) if is_open is True else -1
+        if is_open is True:
+            self.row_errors.pop(self.rejecting, None)
+
+    @rx.event
+    async def reject(self, row_id: int, form: dict):
+        """Reject one row (a project, or a project's changes) with the dialog's comment."""
+        comment = form.get("comment", "") if isinstance(form, dict) else None
+        if not isinstance(comment, str):
+            self.row_errors[row_id] = "The comment must be text."
+            return
 
         def call(actor, row):
             reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
             return reject(actor, row.id, row.version, comment)
 
         row = self._row(row_id)
+        self.rejecting = -1
         if await self._act_on_row(row_id, call):
             self._toast(self.notice, "", ok=True)
             await self._reload()

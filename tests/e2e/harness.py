@@ -137,6 +137,22 @@ def row(page: Page, project: str):
     return page.locator(f'tr[data-project="{project}"]')
 
 
+def filter_tab(page: Page, job_list: str):
+    """The Jobs-tab filter (a tab) of one list."""
+    return page.locator(f'[role=tab][data-filter="{job_list}"]')
+
+
+def reject(page: Page, project: str, comment: str = "") -> None:
+    """Reject a row through its dialog."""
+    row(page, project).get_by_role("button", name="Reject").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(project)
+    if comment:
+        dialog.get_by_label("Enter a Comment (Optional)").fill(comment)
+    dialog.get_by_role("button", name="Reject").click()
+    expect(dialog).to_have_count(0)
+
+
 def count(page: Page, job_list: str):
     """The count badge of a Jobs-tab filter."""
     return page.locator(f"#count-{job_list}")

@@ -10,7 +10,15 @@ from sqlmodel import select
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, Project, User
 from erp_dashboard.services import auth, projects
-from tests.e2e.harness import choose_customer, count, hydrated, row, sign_in
+from tests.e2e.harness import (
+    choose_customer,
+    count,
+    filter_tab,
+    hydrated,
+    reject,
+    row,
+    sign_in,
+)
 
 
 def test_accept_choose_customer_export_lands_in_synced(app, new_page):
@@ -34,7 +42,7 @@ def test_accept_choose_customer_export_lands_in_synced(app, new_page):
         "“Bayside Seawall” is in QuickBooks as Bayside Properties:Bayside Seawall."
     )
     expect(count(page, "synced")).to_have_text(str(synced_before + 1))
-    page.locator("#filter-synced").click()
+    filter_tab(page, "synced").click()
     page.wait_for_url("**/jobs?filter=synced")
     synced = row(page, "Bayside Seawall")
     expect(synced).to_contain_text("Bayside Properties:Bayside Seawall")
@@ -65,7 +73,7 @@ def test_refused_export_lands_in_failed_then_retry_under_another_customer(app, n
     failed.get_by_role("option", name="Granite Holdings", exact=True).click()
     page.locator("#export").click()
     expect(row(page, "Harbor View Renovation")).to_have_count(0, timeout=15_000)
-    page.locator("#filter-synced").click()
+    filter_tab(page, "synced").click()
     expect(row(page, "Harbor View Renovation")).to_contain_text(
         "Granite Holdings:Harbor View Renovation"
     )
@@ -74,10 +82,7 @@ def test_refused_export_lands_in_failed_then_retry_under_another_customer(app, n
 def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, new_page):
     page = new_page()
     sign_in(page, app["base"], "approver@example.com")
-    r = row(page, "City Hall Roof")
-    r.get_by_role("button", name="Reject").click()
-    r.get_by_label("Enter a Comment (Optional)").fill("<b>Fix</b> the project number")
-    r.locator("button[id^=reject-]").click()
+    reject(page, "City Hall Roof", "<b>Fix</b> the project number")
     expect(row(page, "City Hall Roof")).to_have_count(0)
     expect(page.locator("#notice")).to_contain_text("City Hall Roof")
     with unit_of_work() as s:
@@ -124,9 +129,7 @@ def test_second_browser_sees_counts_and_rows_change_without_reload(app, new_page
     sign_in(manager, app["base"], "manager@example.com")
     before = int(count(manager, "ready_to_export").inner_text())
     expect(row(manager, "Delta Truck Wash")).to_be_visible()
-    r = row(approver, "Delta Truck Wash")
-    r.get_by_role("button", name="Reject").click()
-    r.locator("button[id^=reject-]").click()
+    reject(approver, "Delta Truck Wash")
     expect(count(manager, "ready_to_export")).to_have_text(str(before - 1), timeout=5_000)
     expect(row(manager, "Delta Truck Wash")).to_have_count(0, timeout=5_000)
 
@@ -136,10 +139,10 @@ def test_filter_lives_in_the_url_and_survives_reload(app, new_page):
     sign_in(page, app["base"], "manager@example.com")
     page.goto(f"{app['base']}/jobs?filter=archived")
     hydrated(page)
-    expect(page.locator("#filter-archived")).to_have_attribute("aria-pressed", "true")
+    expect(filter_tab(page, "archived")).to_have_attribute("aria-selected", "true")
     page.reload()
     hydrated(page)
-    expect(page.locator("#filter-archived")).to_have_attribute("aria-pressed", "true")
+    expect(filter_tab(page, "archived")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#jobs-table")).to_contain_text("Granite Holdings:Old Vault")
     page.goto(f"{app['base']}/jobs?filter=ready_to_update")
     expect(page.locator("#empty-list")).to_have_text("This list is empty.")
@@ -170,9 +173,7 @@ def test_second_approver_is_told_when_someone_else_acted_first(app, new_page):
     sign_in(first, app["base"], "approver@example.com")
     sign_in(second, app["base"], "approver@example.com")
     choose_customer(second, "Oakmont Library", "Oakmont", "Oakmont University")
-    r = row(first, "Oakmont Library")
-    r.get_by_role("button", name="Reject").click()
-    r.locator("button[id^=reject-]").click()
+    reject(first, "Oakmont Library")
     expect(second.locator("#notice")).to_contain_text(
         "Someone else acted first; your decision was cleared for: Oakmont Library", timeout=5_000
     )
@@ -184,22 +185,22 @@ def test_import_and_archive_quickbooks_jobs(app, new_page):
     page = new_page()
     sign_in(page, app["base"], "approver@example.com")
     synced = int(count(page, "synced").inner_text())
-    page.locator("#filter-ready_to_import").click()
+    filter_tab(page, "ready_to_import").click()
     page.wait_for_url("**/jobs?filter=ready_to_import")
     row(page, "Science Annex").get_by_role("button", name="Import").click()
     expect(row(page, "Science Annex")).to_have_count(0)
     expect(count(page, "synced")).to_have_text(str(synced + 1))
     row(page, "Lobby Refresh").get_by_role("button", name="Archive").click()
     expect(row(page, "Lobby Refresh")).to_have_count(0)
-    page.locator("#filter-archived").click()
+    filter_tab(page, "archived").click()
     expect(row(page, "Lobby Refresh")).to_be_visible()
-    page.locator("#filter-ready_to_import").click()
+    filter_tab(page, "ready_to_import").click()
     linking = row(page, "Fleet Garage")
     linking.get_by_role("button", name="Link…").click()
     linking.get_by_label("Project number to link").fill("P-1028")  # Evergreen Lab, never sent
     linking.get_by_role("button", name="Link", exact=True).click()
     expect(page.locator("#notice")).to_contain_text("now linked to project “Evergreen Lab”")
-    page.locator("#filter-synced").click()
+    filter_tab(page, "synced").click()
     expect(row(page, "Science Annex")).to_contain_text("Oakmont University:Science Annex")
     expect(row(page, "Evergreen Lab")).to_contain_text("Delta Logistics:Fleet Garage")
 
@@ -225,7 +226,7 @@ def test_project_changes_are_updated_in_quickbooks(app, app_db, new_page):
     projects.send_to_erp(actor, project.id)
     page = new_page()
     sign_in(page, app["base"], "approver@example.com")
-    page.locator("#filter-ready_to_update").click()
+    filter_tab(page, "ready_to_update").click()
     page.wait_for_url("**/jobs?filter=ready_to_update")
     r = row(page, "Bayside Marina")
     expect(r.locator(".changes")).to_contain_text("description:")

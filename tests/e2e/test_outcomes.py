@@ -12,7 +12,7 @@ from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import User
 from erp_dashboard.services import auth, projects
 from erp_dashboard.simulator.quickbooks import add_customer
-from tests.e2e.harness import choose_customer, hydrated, row, sign_in
+from tests.e2e.harness import choose_customer, hydrated, reject, row, sign_in
 
 
 def send(name: str, number: str) -> None:
@@ -69,8 +69,6 @@ def test_success_and_rejection_toasts_and_the_health_line(app, app_db, new_page)
     expect(page.locator("#health-summary")).to_have_text(re.compile(r"Last session: Exported \d"))
     expect(page.locator("#health-warning")).to_have_count(0)
 
-    r = row(page, "Net Shed")
-    r.get_by_role("button", name="Reject").click()
-    r.locator("button[id^=reject-]").click()
+    reject(page, "Net Shed")
     expect(page.locator(".erp-toast-ok", has_text="“Net Shed” was rejected")).to_be_visible()
     expect(toast).to_be_hidden(timeout=15_000)  # a success fades by itself

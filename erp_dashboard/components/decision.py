@@ -99,7 +99,7 @@ def reject_dialog(row: JobRow) -> rx.Component:
                     ),
                     spacing="2",
                 ),
-                on_submit=lambda form: JobsState.reject(row.id, form),
+                on_submit=JobsState.reject,  # the open dialog's row: rx.form cannot see `row`
                 reset_on_submit=True,
             ),
             max_width="480px",

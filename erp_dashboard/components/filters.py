@@ -16,7 +16,7 @@ def _tab(job_list: JobList) -> rx.Component:
             high_contrast=True,
             radius="full",
             margin_left="6px",
-            id=f"count-{job_list.value}",
+            data_count=job_list.value,  # Radix draws a tab's label twice: no id here
         ),
         value=job_list.value,
         data_filter=job_list.value,

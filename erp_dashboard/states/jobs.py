@@ -399,9 +399,10 @@ class JobsState(rx.State):
             self.row_errors.pop(self.rejecting, None)
 
     @rx.event
-    async def reject(self, row_id: int, form: dict):
-        """Reject one row (a project, or a project's changes) with the dialog's comment."""
-        comment = form.get("comment", "") if isinstance(form, dict) else None
+    async def reject(self, form: dict):
+        """Reject the row whose dialog is open (a project, or a project's changes) with the
+        dialog's comment."""
+        row_id, comment = self.rejecting, form.get("comment") if isinstance(form, dict) else None
         if not isinstance(comment, str):
             self.row_errors[row_id] = "The comment must be text."
             return

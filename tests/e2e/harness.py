@@ -155,7 +155,7 @@ def reject(page: Page, project: str, comment: str = "") -> None:
 
 def count(page: Page, job_list: str):
     """The count badge of a Jobs-tab filter."""
-    return page.locator(f"#count-{job_list}")
+    return page.locator(f'[data-count="{job_list}"]').first
 
 
 def choose_customer(page: Page, project: str, search: str, customer: str) -> None:

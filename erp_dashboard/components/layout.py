@@ -23,7 +23,8 @@ def hydration_marker() -> rx.Component:
 
 
 def skip_link() -> rx.Component:
-    """First in the tab order; off screen until it has the focus."""
+    """First in the tab order; off screen until it has the focus; moves the focus to the
+    content (without a #fragment, which the router would treat as a navigation)."""
     return rx.el.a(
         "Skip to content",
         href=f"#{CONTENT_ID}",
@@ -37,6 +38,7 @@ def skip_link() -> rx.Component:
         background="var(--accent-9)",
         color="var(--accent-contrast)",
         _focus={"left": "8px"},
+        on_click=rx.set_focus(CONTENT_ID).prevent_default,
     )
 
 

@@ -113,3 +113,44 @@ def test_user_creation_validates(db):
     ):
         with pytest.raises(InvalidInput, match=message), unit_of_work() as s:
             auth.create_user(s, email, "B", password, Role.VIEWER)
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "/projects?search=P-1",
+        "/jobs?filter=failed_to_export&page=2",
+        "/outbox",
+        "/people#top",
+    ],
+)
+def test_sign_in_returns_to_a_page_on_this_site(wanted):
+    assert auth.return_path(wanted) == wanted
+    assert auth.sign_in_path(wanted).startswith("/login?next=%2F")
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "//evil.com",
+        "//evil.com/jobs",
+        "https://evil.com",
+        "http:/evil.com",
+        "javascript:alert(1)",
+        "/\\evil.com",
+        "\\\\evil.com",
+        "/\t/evil.com",
+        " //evil.com",
+        "evil.com",
+        "jobs",
+        "/login?next=/outbox",
+        "/",
+        "",
+        None,
+        ["/projects"],
+        "/" + "a" * 3000,
+    ],
+)
+def test_anything_that_could_leave_the_site_goes_to_the_jobs_tab(wanted):
+    assert auth.return_path(wanted) == auth.HOME == "/jobs?filter=ready_to_export"
+    assert auth.sign_in_path(wanted) == "/login"

@@ -22,7 +22,9 @@ from erp_dashboard.services import jobs
 from erp_dashboard.services.mail_delivery import (
     LEASE,
     MAX_ATTEMPTS,
+    PAGE_SIZE,
     DeliveryReport,
+    EmailView,
     SmtpConfigError,
     SmtpSettings,
     backoff,
@@ -266,7 +268,7 @@ def test_two_concurrent_workers_send_each_email_once(db, smtp_server):
 
     assert sum(r.sent for r in reports) == 20
     assert sorted(r.message["Subject"] for r in server.received) == sorted(subjects)
-    assert {v.status for v in outbox_page(READER)} == {"sent"}
+    assert {v.status for v in outbox_page(READER).emails} == {"sent"}
 
 
 def test_without_smtp_emails_are_kept_and_readable(world, monkeypatch):
@@ -275,8 +277,9 @@ def test_without_smtp_emails_are_kept_and_readable(world, monkeypatch):
     email_id = reject(world)
     asyncio.run(asyncio.wait_for(delivery_loop(), timeout=1))  # returns at once
 
-    [view] = outbox_page(world.viewer)
+    [view] = outbox_page(world.viewer).emails
     assert view.status == "kept" and view.attempts == 0
+    assert view.delivery == "not sent (no mail server configured)" and view.tries == "—"
     assert view.recipients == ("ann@example.com", "bob@example.com", "pam@example.com")
     assert view.subject == "ERP Project Rejection Notification: Project 1"
     assert "Wrong number" in view.body
@@ -327,3 +330,48 @@ def test_backoff_doubles_from_30_seconds_up_to_an_hour():
         3600,
         3600,
     ]
+
+
+def test_outbox_is_paged_in_sql_newest_first(world):
+    with unit_of_work() as s:
+        s.exec(delete(Email))
+    ids = [queue(f"Email {n}") for n in range(PAGE_SIZE + 3)]
+
+    first = outbox_page(READER)
+    assert (first.page, first.pages, first.total) == (1, 2, PAGE_SIZE + 3)
+    assert [v.id for v in first.emails] == ids[::-1][:PAGE_SIZE]
+    second = outbox_page(READER, 2)
+    assert [v.id for v in second.emails] == ids[2::-1]
+    assert {v.id for v in first.emails}.isdisjoint(v.id for v in second.emails)
+
+
+@pytest.mark.parametrize("asked", [0, -5, 99, "2", None, True, 1.5])
+def test_outbox_page_numbers_from_the_browser_stay_within_the_outbox(world, asked):
+    with unit_of_work() as s:
+        s.exec(delete(Email))
+    for n in range(PAGE_SIZE + 1):
+        queue(f"Email {n}")
+    shown = outbox_page(READER, asked)
+    assert shown.page == (2 if asked == 99 else 1) and shown.pages == 2
+    assert len(shown.emails) == (1 if asked == 99 else PAGE_SIZE)
+
+
+def test_an_empty_outbox_has_one_empty_page(world):
+    with unit_of_work() as s:
+        s.exec(delete(Email))
+    shown = outbox_page(READER, 3)
+    assert (shown.emails, shown.page, shown.pages, shown.total) == ([], 1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts", "delivery", "tries"),
+    [
+        ("kept", 0, "not sent (no mail server configured)", "—"),
+        ("queued", 1, "waiting to be sent", "1 try"),
+        ("sent", 1, "sent", "1 try"),
+        ("failed", 3, "failed", "3 tries"),
+    ],
+)
+def test_delivery_and_attempts_in_words(status, attempts, delivery, tries):
+    view = EmailView(1, utcnow(), status, ("a@example.com",), "S", "B", attempts, "", None, None)
+    assert (view.delivery, view.tries) == (delivery, tries)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from erp_dashboard.services import auth, jobs, people
-from erp_dashboard.services.errors import InvalidInput, NotSignedIn, PermissionDenied
+from erp_dashboard.services.errors import InvalidInput, NotFound, NotSignedIn, PermissionDenied
 from tests.builders import PASSWORD
 
 
@@ -68,3 +68,28 @@ def test_only_company_admins_manage_people(world, who):
     ):
         with pytest.raises(PermissionDenied):
             call()
+
+
+@pytest.mark.parametrize("user_id", ["1", None, 10**9, True, [1]])
+def test_forged_person_ids_change_nothing(world, user_id):
+    before = people.people(world.admin)
+    with pytest.raises((InvalidInput, NotFound), match="does not exist"):
+        people.set_role(world.admin, user_id, "viewer")
+    with pytest.raises((InvalidInput, NotFound), match="does not exist"):
+        people.set_active(world.admin, user_id, False)
+    assert people.people(world.admin) == before
+
+
+@pytest.mark.parametrize(("role", "active"), [(["viewer"], "false"), (None, 0)])
+def test_forged_roles_and_flags_change_nothing(world, role, active):
+    before = people.people(world.admin)
+    with pytest.raises(InvalidInput, match="no role"):
+        people.set_role(world.admin, world.viewer.id, role)
+    with pytest.raises(InvalidInput, match="true or false"):
+        people.set_active(world.admin, world.viewer.id, active)
+    assert people.people(world.admin) == before
+
+
+def test_people_carry_their_role_label(world):
+    labels = {p.email: p.role_label for p in people.people(world.admin)}
+    assert labels["vic@example.com"] == "Viewer"

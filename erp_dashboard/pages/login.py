@@ -6,43 +6,47 @@ from erp_dashboard.components.layout import hydration_marker
 from erp_dashboard.states.session import SessionState
 
 
+def _field(label: str, name: str, kind: str, autocomplete: str, **props) -> rx.Component:
+    """A labelled input; the label is tied to it by id."""
+    return rx.vstack(
+        rx.el.label(label, html_for=name, font_size="var(--font-size-2)", font_weight="500"),
+        rx.input(
+            name=name,
+            id=name,
+            type=kind,
+            required=True,
+            width="100%",
+            auto_complete=autocomplete,
+            **props,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def login_page() -> rx.Component:
     """The sign-in form; the server says only that the pair was wrong."""
-    return rx.center(
+    return rx.el.main(
         hydration_marker(),
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("ERP Integrations", size="6"),
+                    rx.heading("ERP Integrations", size="6", as_="h1"),
                     rx.text("Sign in to review projects for QuickBooks.", color_scheme="gray"),
-                    rx.text("Email", as_="label", html_for="email", size="2", weight="medium"),
-                    rx.input(
-                        name="email",
-                        id="email",
-                        type="email",
-                        required=True,
-                        width="100%",
-                        auto_complete="username",
-                    ),
-                    rx.text(
-                        "Password", as_="label", html_for="password", size="2", weight="medium"
-                    ),
-                    rx.input(
-                        name="password",
-                        id="password",
-                        type="password",
-                        required=True,
-                        width="100%",
-                        auto_complete="current-password",
-                    ),
-                    rx.cond(
-                        SessionState.login_error != "",
-                        rx.callout(
-                            SessionState.login_error,
-                            color_scheme="red",
-                            role="alert",
-                            id="login-error",
+                    _field("Email", "email", "email", "username", auto_focus=True),
+                    _field("Password", "password", "password", "current-password"),
+                    rx.box(
+                        rx.cond(
+                            SessionState.login_error != "",
+                            rx.callout(
+                                SessionState.login_error,
+                                icon="triangle-alert",
+                                color_scheme="red",
+                                id="login-error",
+                            ),
                         ),
+                        role="alert",
+                        width="100%",
                     ),
                     rx.button(
                         "Sign in",
@@ -57,8 +61,14 @@ def login_page() -> rx.Component:
                 on_submit=SessionState.sign_in,
                 reset_on_submit=False,
             ),
-            width="380px",
+            width="100%",
+            max_width="380px",
             padding="24px",
         ),
-        height="100vh",
+        display="flex",
+        align_items="center",
+        justify_content="center",
+        min_height="100vh",
+        padding="16px",
+        box_sizing="border-box",
     )

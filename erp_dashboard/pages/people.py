@@ -8,19 +8,24 @@ from erp_dashboard.services.people import Person
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.people import PeopleState
 
-ROLES = [role.value for role in Role]
+
+def _role_items() -> list[rx.Component]:
+    """One item per role: its label shown, its value sent."""
+    return [rx.select.item(role.label, value=role.value) for role in Role]
 
 
 def _person(person: Person) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(person.name, weight="medium"), rx.text(person.email, size="1")),
+        rx.table.row_header_cell(
+            rx.text(person.name, weight="medium"), rx.text(person.email, size="1")
+        ),
         rx.table.cell(
-            rx.select(
-                ROLES,
+            rx.select.root(
+                rx.select.trigger(aria_label="Role for " + person.name),
+                rx.select.content(*_role_items()),
                 value=person.role,
                 on_change=lambda role: PeopleState.set_role(person.id, role),
                 size="1",
-                aria_label="Role",
             )
         ),
         rx.table.cell(rx.cond(person.is_company_admin, rx.badge("Company admin"), "")),
@@ -32,12 +37,14 @@ def _person(person: Person) -> rx.Component:
                     size="1",
                     color_scheme="red",
                     variant="outline",
+                    aria_label="Deactivate " + person.name,
                     on_click=PeopleState.set_active(person.id, False),
                 ),
                 rx.button(
                     "Reactivate",
                     size="1",
                     variant="outline",
+                    aria_label="Reactivate " + person.name,
                     on_click=PeopleState.set_active(person.id, True),
                 ),
             )
@@ -46,55 +53,74 @@ def _person(person: Person) -> rx.Component:
     )
 
 
+def _labelled(label: str, field: rx.Component, field_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, font_size="var(--font-size-2)", font_weight="500"),
+        field,
+        spacing="1",
+        width="100%",
+    )
+
+
 def _add_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Add a person", size="4"),
-                rx.input(
-                    name="email",
-                    id="email",
-                    type="email",
-                    placeholder="Email",
-                    required=True,
-                    width="100%",
+                rx.heading("Add a person", size="4", as_="h2"),
+                _labelled(
+                    "Email",
+                    rx.input(name="email", id="email", type="email", required=True, width="100%"),
+                    "email",
                 ),
-                rx.input(
-                    name="person_name",
-                    id="person_name",
-                    placeholder="Name",
-                    required=True,
-                    width="100%",
+                _labelled(
+                    "Name",
+                    rx.input(name="person_name", id="person_name", required=True, width="100%"),
+                    "person_name",
                 ),
-                rx.select(ROLES, name="role", default_value=Role.VIEWER.value),
-                rx.input(
-                    name="password",
-                    id="password",
-                    type="password",
-                    placeholder="First password (12+ characters)",
-                    required=True,
-                    width="100%",
+                _labelled(
+                    "Role",
+                    rx.select.root(
+                        rx.select.trigger(id="new-role", width="100%"),
+                        rx.select.content(*_role_items()),
+                        name="role",
+                        default_value=Role.VIEWER.value,
+                    ),
+                    "new-role",
+                ),
+                _labelled(
+                    "First password (12+ characters)",
+                    rx.input(
+                        name="password",
+                        id="password",
+                        type="password",
+                        required=True,
+                        width="100%",
+                        auto_complete="new-password",
+                    ),
+                    "password",
                 ),
                 rx.button("Add", type="submit", id="add-person"),
                 width="100%",
             ),
             on_submit=PeopleState.add,
         ),
-        width="340px",
-        min_width="340px",
+        width="100%",
+        max_width="360px",
+        flex_shrink="0",
     )
 
 
-def people_page() -> rx.Component:
-    """Everyone, with their role and whether they can sign in."""
-    return page_shell(
-        rx.heading("People", size="7", margin_bottom="16px"),
-        notice(PeopleState.notice, PeopleState.notice_ok, "people-notice"),
-        rx.hstack(
+def _people() -> rx.Component:
+    """The list and the form, side by side (stacked on a phone)."""
+    return rx.flex(
+        rx.box(
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        *[rx.table.column_header_cell(h) for h in ("Person", "Role", "", "Sign-in")]
+                        rx.table.column_header_cell("Person"),
+                        rx.table.column_header_cell("Role"),
+                        rx.table.column_header_cell("Company admin"),
+                        rx.table.column_header_cell("Sign-in"),
                     )
                 ),
                 rx.table.body(rx.foreach(PeopleState.people, _person)),
@@ -102,9 +128,37 @@ def people_page() -> rx.Component:
                 variant="surface",
                 id="people-table",
             ),
-            _add_form(),
-            align="start",
-            spacing="5",
+            flex="1",
+            min_width="0",
             width="100%",
+        ),
+        _add_form(),
+        direction=rx.breakpoints(initial="column", md="row"),
+        align="start",
+        gap="20px",
+        width="100%",
+    )
+
+
+def _not_allowed() -> rx.Component:
+    return rx.callout(
+        "You are not allowed to manage people. Ask a company admin to add, change or "
+        "deactivate someone.",
+        icon="lock",
+        color_scheme="gray",
+        id="people-not-allowed",
+    )
+
+
+def people_page() -> rx.Component:
+    """Everyone, with their role and whether they can sign in (company admins only)."""
+    return page_shell(
+        rx.heading("People", size="7", margin_bottom="16px", as_="h1"),
+        notice(PeopleState.notice, PeopleState.notice_ok, "people-notice"),
+        rx.match(
+            PeopleState.access,
+            ("allowed", _people()),
+            ("denied", _not_allowed()),
+            rx.spinner(size="3", id="people-loading"),
         ),
     )

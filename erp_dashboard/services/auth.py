@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, delete, select
 
-from erp_dashboard import config
+from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
@@ -107,6 +108,32 @@ def sign_in(email: str, password: str) -> str:
             )
         )
     return token
+
+
+HOME = routes.jobs_list("ready_to_export")
+MAX_RETURN_PATH = 2000
+
+
+def return_path(wanted: object) -> str:
+    """Where sign-in leads: `wanted` when it is a path on this site (with its query),
+    else the Jobs tab. Anything that could leave the site (`//host`, `/\\host`, a
+    scheme, control characters) or lead back to sign-in falls back to the Jobs tab."""
+    if not isinstance(wanted, str) or not wanted or len(wanted) > MAX_RETURN_PATH:
+        return HOME
+    if "\\" in wanted or any(ch < " " or ch == "\x7f" for ch in wanted):
+        return HOME
+    parts = urlsplit(wanted)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return HOME
+    if parts.path.startswith("//") or parts.path.rstrip("/") in ("", routes.LOGIN):
+        return HOME
+    return wanted
+
+
+def sign_in_path(wanted: str) -> str:
+    """/login, remembering the page that was asked for when it is worth returning to."""
+    back = return_path(wanted)
+    return routes.LOGIN if back == HOME else f"{routes.LOGIN}?next={quote(back, safe='')}"
 
 
 def actor_for(token: str) -> Actor:

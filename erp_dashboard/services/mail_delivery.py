@@ -14,6 +14,9 @@ them (`notifications`). This module hands them to an SMTP server. An email's
   SMTP server is configured (SMTP_HOST unset, the embedded default): the email is
   kept in the outbox and read in the app. It is sent if SMTP is configured later.
 
+The Outbox page shows each status in words (`DELIVERY_WORDS`) and pages the emails
+in SQL (`outbox_page`, `PAGE_SIZE` a page).
+
 Each email is claimed by a compare-and-set in its own committed transaction, so
 two workers never both send it; the SMTP conversation runs outside any
 transaction and its outcome is recorded in another. Delivery is exactly once,
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import select
 
 from erp_dashboard.db import read_only, unit_of_work
@@ -46,6 +49,14 @@ QUEUED, SENDING, SENT, FAILED, KEPT = "queued", "sending", "sent", "failed", "ke
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
+PAGE_SIZE = 25
+DELIVERY_WORDS = {
+    QUEUED: "waiting to be sent",
+    SENDING: "sending",
+    SENT: "sent",
+    FAILED: "failed",
+    KEPT: "not sent (no mail server configured)",
+}
 # How long one attempt may hold an email. It must outlast the longest SMTP
 # conversation (a few commands, each bounded by SMTP_TIMEOUT) by a wide margin:
 # a shorter lease risks a second copy, a longer one delays a crashed worker's email.
@@ -92,6 +103,28 @@ class EmailView:
     last_error: str
     next_attempt_at: datetime | None
     sent_at: datetime | None
+
+    @property
+    def delivery(self) -> str:
+        """The status in words."""
+        return DELIVERY_WORDS.get(self.status, self.status)
+
+    @property
+    def tries(self) -> str:
+        """The attempts in words: "—" before the first, then "1 try", "3 tries"."""
+        if self.attempts <= 0:
+            return "—"
+        return "1 try" if self.attempts == 1 else f"{self.attempts} tries"
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the outbox, newest first."""
+
+    emails: list[EmailView]
+    page: int  # 1-based, within 1..pages
+    pages: int  # at least 1, even when the outbox is empty
+    total: int
 
 
 class _Undeliverable(Exception):
@@ -187,16 +220,22 @@ async def delivery_loop(every_seconds: float = 5) -> None:
         await asyncio.sleep(every_seconds)
 
 
-def outbox_page(actor: Actor, limit: int = 50) -> list[EmailView]:
-    """The newest `limit` emails, with their delivery status (see the module docstring).
-
-    Every signed-in user may read them (Viewers read everything)."""
+def outbox_page(actor: Actor, page: object = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
+    """Page `page` of the emails, newest first, with their delivery status (see the module
+    docstring). A page number that is not a whole number counts as 1; one past the end
+    shows the last page. Every signed-in user may read them (Viewers read everything)."""
     configured = bool(os.environ.get("SMTP_HOST", "").strip())
     with read_only() as session:
+        total = session.exec(select(func.count()).select_from(Email)).one()
+        pages = max(1, -(-total // page_size))
+        number = min(max(page if type(page) is int else 1, 1), pages)
         rows = session.exec(
-            select(Email).order_by(Email.created_at.desc(), Email.id.desc()).limit(limit)
+            select(Email)
+            .order_by(Email.created_at.desc(), Email.id.desc())
+            .offset((number - 1) * page_size)
+            .limit(page_size)
         ).all()
-    return [
+    views = [
         EmailView(
             id=e.id,
             created_at=e.created_at,
@@ -211,6 +250,7 @@ def outbox_page(actor: Actor, limit: int = 50) -> list[EmailView]:
         )
         for e in rows
     ]
+    return OutboxPage(emails=views, page=number, pages=pages, total=total)
 
 
 def _due(now: datetime):

@@ -62,6 +62,8 @@ def set_role(actor: Actor, user_id: int, role: str) -> str:
 def set_active(actor: Actor, user_id: int, active: bool) -> str:
     """Deactivate a user (their sessions end at once) or reactivate them."""
     require_company_admin(actor, "deactivate people")
+    if not isinstance(active, bool):
+        raise InvalidInput("Say whether the person may sign in (true or false).")
     if user_id == actor.id and not active:
         raise InvalidInput("You cannot deactivate yourself.")
     with unit_of_work() as session:
@@ -74,14 +76,16 @@ def set_active(actor: Actor, user_id: int, active: bool) -> str:
 
 
 def _user(session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = None
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} does not exist.")
+        raise NotFound("That person does not exist.")
     return user
 
 
 def _role(role: str) -> Role:
     try:
         return Role(role)
-    except ValueError:
+    except (TypeError, ValueError):
         raise InvalidInput(f"There is no role {role!r}.") from None

@@ -1,4 +1,4 @@
-"""The Outbox page: the newest emails and how their delivery went."""
+"""The Outbox page: one page of emails and how their delivery went."""
 
 from __future__ import annotations
 
@@ -7,38 +7,65 @@ import asyncio
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import daily_summary, mail_delivery
+from erp_dashboard.services import auth, daily_summary, mail_delivery
 from erp_dashboard.services.errors import NotSignedIn
+from erp_dashboard.services.mail_delivery import EmailView
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.session import current_actor
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return ", ".join(value) if isinstance(value, tuple) else str(value)
+def _row(email: EmailView) -> dict[str, str]:
+    """An email as the page shows it, every value as text."""
+    return {
+        "written": email.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "to": ", ".join(email.recipients),
+        "subject": email.subject,
+        "body": email.body,
+        "status": email.status,
+        "delivery": email.delivery,
+        "tries": email.tries,
+        "last_error": email.last_error,
+    }
 
 
 class OutboxState(rx.State):
-    """The visible emails, every value as text."""
+    """The visible page of emails and where it is in the outbox."""
 
     emails: list[dict[str, str]] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
     is_approver: bool = False
     wants_summary: bool = False
 
-    @rx.event
-    async def open_page(self):
-        """on_load: read the newest emails (signed-in users only)."""
+    async def _show(self, page: int, *, with_summary: bool = False):
+        """Read page `page` (the service keeps it within the outbox), as the signed-in user."""
         try:
             actor = await current_actor(self)
         except NotSignedIn:
-            return rx.redirect(routes.LOGIN)
-        views = await asyncio.to_thread(mail_delivery.outbox_page, actor)
-        self.emails = [{k: _text(v) for k, v in view.__dict__.items()} for view in views]
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        found = await asyncio.to_thread(mail_delivery.outbox_page, actor, page)
+        self.emails = [_row(email) for email in found.emails]
+        self.page, self.pages, self.total = found.page, found.pages, found.total
         self.is_approver = actor.role is Role.APPROVER
-        self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+        if with_summary:
+            self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+        return None
+
+    @rx.event
+    async def open_page(self):
+        """on_load: the newest emails and the daily-summary choice (signed-in users only)."""
+        return await self._show(1, with_summary=True)
+
+    @rx.event
+    async def previous_page(self):
+        """Newer emails."""
+        return await self._show(self.page - 1)
+
+    @rx.event
+    async def next_page(self):
+        """Older emails."""
+        return await self._show(self.page + 1)
 
     @rx.event
     async def set_summary(self, wanted: bool):

@@ -7,8 +7,8 @@ import asyncio
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import people
-from erp_dashboard.services.errors import NotSignedIn, ServiceError
+from erp_dashboard.services import auth, people
+from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
 from erp_dashboard.services.people import Person
 from erp_dashboard.states.session import current_actor
 
@@ -17,6 +17,7 @@ class PeopleState(rx.State):
     """Everyone (a company has dozens, not thousands) and the last outcome."""
 
     people: list[Person] = []
+    access: str = ""  # "" until checked, then "allowed" or "denied"
     notice: str = ""
     notice_ok: bool = True
 
@@ -27,20 +28,24 @@ class PeopleState(rx.State):
             if call is not None:
                 self.notice, self.notice_ok = await asyncio.to_thread(call, actor, *args), True
             self.people = await asyncio.to_thread(people.people, actor)
+            self.access = "allowed"
         except NotSignedIn:
-            return rx.redirect(routes.LOGIN)
+            return rx.redirect(auth.sign_in_path(routes.PEOPLE))
+        except PermissionDenied:
+            self.people, self.access, self.notice = [], "denied", ""
         except ServiceError as err:
             self.notice, self.notice_ok = str(err), False
 
     @rx.event
     async def open_page(self):
-        """on_load: everyone, for company admins (others are told why not)."""
+        """on_load: everyone, for company admins (others are told they may not)."""
         self.notice = ""
         return await self._run(None)
 
     @rx.event
     async def add(self, form: dict):
         """Add a person with a first password."""
+        form = form if isinstance(form, dict) else {}
         fields = [str(form.get(k, "")) for k in ("email", "person_name", "role", "password")]
         return await self._run(people.add_person, *fields)
 
@@ -52,4 +57,4 @@ class PeopleState(rx.State):
     @rx.event
     async def set_active(self, user_id: int, active: bool):
         """Deactivate (sessions end at once) or reactivate."""
-        return await self._run(people.set_active, user_id, bool(active))
+        return await self._run(people.set_active, user_id, active)

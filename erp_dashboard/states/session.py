@@ -16,6 +16,7 @@ class SessionState(rx.State):
     """The browser's session token and the signed-in user's display data."""
 
     token: str = rx.Cookie("", name="erp_session", same_site="strict")
+    signed_in: bool = False  # False until the server has checked the cookie
     user_name: str = ""
     role_label: str = ""
     can_approve: bool = False
@@ -23,44 +24,69 @@ class SessionState(rx.State):
     is_company_admin: bool = False
     login_error: str = ""
     signing_in: bool = False
+    _return_to: str = ""  # the page asked for before sign-in (path and query)
 
     async def _actor(self) -> Actor:
         """The user behind the cookie, resolved on the server (raises NotSignedIn)."""
         return await asyncio.to_thread(auth.actor_for, self.token)
 
     def _show(self, actor: Actor) -> None:
+        self.signed_in = True
         self.user_name = actor.name
         self.role_label = actor.role.label
         self.can_approve = actor.role is Role.APPROVER
         self.can_admin = actor.role is Role.ADMIN
         self.is_company_admin = actor.is_company_admin
 
+    def _forget(self) -> None:
+        self.signed_in = False
+        self.user_name = ""
+        self.can_approve = self.can_admin = self.is_company_admin = False
+
+    def _asked_for(self) -> str:
+        """The current page's path (without the static server's trailing slash) and query."""
+        url = self.router.url
+        path = url.path.rstrip("/") or "/"
+        return f"{path}?{url.query}" if url.query else path
+
     @rx.event
     async def require_session(self):
-        """On every page but /login: back to /login unless signed in."""
+        """On every page but /login: to /login unless signed in, remembering the page
+        (in the address and here, since the page's own on_load may redirect to plain
+        /login after this)."""
         try:
             self._show(await self._actor())
         except NotSignedIn:
-            self.user_name = ""
-            return rx.redirect(routes.LOGIN)
+            self._forget()
+            self._return_to = self._asked_for()
+            return rx.redirect(auth.sign_in_path(self._return_to))
 
     @rx.event
     def go_home(self):
         """The start page is the Jobs tab's Ready To Export list."""
-        return rx.redirect(f"{routes.JOBS}?filter=ready_to_export")
+        return rx.redirect(auth.HOME)
+
+    def _onward(self):
+        """To ?next= of /login, else the page remembered, else Jobs (same-site only)."""
+        wanted = self.router.url.query_parameters.get("next") or self._return_to
+        self._return_to = ""
+        return rx.redirect(auth.return_path(wanted))
 
     @rx.event
     async def redirect_if_signed_in(self):
-        """On /login: straight to the Jobs tab when the session is still good."""
+        """On /login: straight on when the session is still good."""
+        self.login_error = ""
         try:
             self._show(await self._actor())
         except NotSignedIn:
+            self._forget()
             return
-        return rx.redirect(routes.JOBS)
+        return self._onward()
 
     @rx.event
     async def sign_in(self, form: dict):
         """Check the credentials on the server and keep the session token."""
+        form = form if isinstance(form, dict) else {}
         self.signing_in = True
         self.login_error = ""
         yield
@@ -74,15 +100,14 @@ class SessionState(rx.State):
             return
         finally:
             self.signing_in = False
-        yield rx.redirect(f"{routes.JOBS}?filter=ready_to_export")
+        yield self._onward()
 
     @rx.event
     async def sign_out(self):
         """End the session on the server and forget the cookie."""
         await asyncio.to_thread(auth.sign_out, self.token)
-        self.token = ""
-        self.user_name = ""
-        self.can_approve = self.can_admin = self.is_company_admin = False
+        self.token, self._return_to = "", ""
+        self._forget()
         return rx.redirect(routes.LOGIN)
 
 

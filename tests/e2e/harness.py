@@ -122,12 +122,18 @@ def hydrated(page: Page) -> None:
     expect(page.locator("#client-token")).not_to_have_value("", timeout=20_000)
 
 
-def sign_in(page: Page, base: str, email: str, password: str = "demo-password") -> None:
-    page.goto(f"{base}/login")
+def submit_sign_in(page: Page, email: str, password: str = "demo-password") -> None:
+    """Fill and send the sign-in form of the /login page the browser shows."""
     hydrated(page)
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("#sign-in")
+
+
+def sign_in(page: Page, base: str, email: str, password: str = "demo-password") -> None:
+    """Sign in from /login; lands on the Jobs tab's Ready To Export list."""
+    page.goto(f"{base}/login")
+    submit_sign_in(page, email, password)
     page.wait_for_url("**/jobs?filter=ready_to_export", timeout=20_000)
     hydrated(page)
     expect(page.locator("#jobs-table")).to_be_visible(timeout=20_000)

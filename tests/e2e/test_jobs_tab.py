@@ -97,7 +97,7 @@ def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, n
     page.goto(f"{app['base']}/outbox")
     hydrated(page)
     shown = page.locator('tr[data-subject="ERP Project Rejection Notification: City Hall Roof"]')
-    expect(shown).to_contain_text("kept")  # no SMTP server configured: kept, readable here
+    expect(shown).to_contain_text("not sent (no mail server configured)")  # readable here
 
 
 def test_markup_in_data_is_shown_as_text(app, app_db, new_page):

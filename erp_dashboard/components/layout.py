@@ -138,8 +138,6 @@ def page_shell(*children: rx.Component) -> rx.Component:
             max_width="1500px",
             margin="0 auto",
             outline="none",
-            # on a phone, content wider than the screen scrolls here, not the whole page
-            overflow_x=rx.breakpoints(initial="auto", md="visible"),
         ),
         width="100%",
     )

@@ -135,7 +135,9 @@ def test_reject_dialog_traps_focus_cancels_and_submits_with_ctrl_enter(app, app_
     expect(row(page, "Evergreen Clinic Wing")).to_have_count(0)
     with unit_of_work() as s:
         email = s.exec(
-            select(Email).where(Email.subject.contains("Evergreen Clinic Wing"))  # type: ignore[attr-defined]
+            select(Email).where(
+                Email.subject == "ERP Project Rejection Notification: Evergreen Clinic Wing"
+            )
         ).one()
     assert "Address is missing the suite" in email.body
 

@@ -24,13 +24,18 @@ def health_panel() -> rx.Component:
     """One line while all is well; a warning callout when exports wait on a silent connector."""
     return rx.vstack(
         rx.hstack(
-            rx.icon(
-                rx.cond(_well, "plug-zap", "unplug"),
-                size=16,
-                color=rx.cond(_well, "var(--green-11)", "var(--red-11)"),
-                aria_hidden="true",
+            rx.hstack(
+                rx.icon(
+                    rx.cond(_well, "plug-zap", "unplug"),
+                    size=16,
+                    color=rx.cond(_well, "var(--green-11)", "var(--red-11)"),
+                    aria_hidden="true",
+                    flex_shrink="0",
+                ),
+                _last_connected(),
+                align="center",
+                spacing="2",
             ),
-            _last_connected(),
             rx.cond(
                 _health.summary != "",
                 rx.text(

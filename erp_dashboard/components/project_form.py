@@ -59,6 +59,7 @@ def _field(label: str, name: str, *, locked: bool = False, **props) -> rx.Compon
         ),
         spacing="1",
         width="100%",
+        min_width="0",
     )
 
 
@@ -79,7 +80,7 @@ def _checkbox(label: str, name: str) -> rx.Component:
 def _columns(*fields: rx.Component) -> rx.Component:
     """Side by side where there is room, one column on a phone."""
     return rx.grid(
-        *fields, columns=rx.breakpoints(initial="1", xs=str(len(fields))), gap="3", width="100%"
+        *fields, columns=rx.breakpoints(initial="1", xs=str(len(fields))), spacing="3", width="100%"
     )
 
 
@@ -112,8 +113,8 @@ def project_form() -> rx.Component:
                 ),
                 _field("Number", "number", aria_required="true", auto_focus=locked),
                 _field("Street", "street", locked=True),
+                _field("City", "city", locked=True),
                 _columns(
-                    _field("City", "city", locked=True),
                     _field("State", "state", locked=True),
                     _field("ZIP", "postal_code", locked=True),
                 ),
@@ -130,7 +131,7 @@ def project_form() -> rx.Component:
                 rx.flex(
                     _checkbox("Active", "is_active"),
                     _checkbox("ERP-sync this project", "erp_sync"),
-                    gap="4",
+                    spacing="4",
                     wrap="wrap",
                 ),
                 rx.cond(

@@ -76,7 +76,7 @@ def _actions(row: ProjectRow) -> rx.Component:
                     on_click=ProjectsState.retrieve(row.id),
                 ),
             ),
-            gap="2",
+            spacing="2",
             wrap="wrap",
         ),
     )
@@ -201,7 +201,7 @@ def projects_page() -> rx.Component:
             ),
             direction=rx.breakpoints(initial="column", md="row-reverse"),
             align="start",
-            gap="5",
+            spacing="5",
             width="100%",
         ),
     )

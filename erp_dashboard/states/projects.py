@@ -119,7 +119,7 @@ class ProjectsState(rx.State):
     def _refused(self, err: projects.FieldProblems):
         """Mark the fields at fault and move the focus to the first of them."""
         self.field_errors = {k: v for k, v in err.problems.items() if k}
-        self.form_error = err.problems.get("") or "Not saved: correct the fields marked below."
+        self.form_error = err.problems.get("") or "Not saved: correct the fields marked above."
         if self.field_errors:
             return _focus_when_marked(self.editing_id, next(iter(self.field_errors)))
 

@@ -73,7 +73,13 @@ def test_names_with_line_breaks_cannot_inject_headers(world):
 
 def test_the_project_form_names_approvers(world):
     fields = projects.fields_from_form(
-        {"name": "Form Job", "number": "F-1", "approvers": "ann@example.com; "}
+        {
+            "name": "Form Job",
+            "number": "F-1",
+            "street": "1 Dock Rd",
+            "city": "Tacoma",
+            "approvers": "ann@example.com; ",
+        }
     )
     pid = projects.add_project(world.admin, **fields)
     projects.send_to_erp(world.admin, pid)
@@ -82,3 +88,11 @@ def test_the_project_form_names_approvers(world):
     assert rows[0].approvers == "ann@example.com"
     projects.update_project(world.admin, pid, approvers=[])
     assert project_pages.project_page(world.viewer, "Form Job")[0][0].approvers == ""
+
+
+def test_a_rejection_links_to_its_project_at_the_public_address(world, monkeypatch):
+    monkeypatch.setenv("ERP_PUBLIC_URL", "https://erp.example.com/")
+    pid = world.new_project("Ampersand", number="A&B 7/1")
+    jobs.reject(world.approver, pid, world.project(pid).erp_version, "")
+    [email] = rejection_emails()
+    assert "\nhttps://erp.example.com/projects?search=A%26B%207%2F1\n" in email.body

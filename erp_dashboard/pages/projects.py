@@ -2,128 +2,62 @@
 
 import reflex as rx
 
+from erp_dashboard import routes
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
+from erp_dashboard.components.project_form import project_form
+from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.project_pages import PAGE_SIZE, ProjectRow
+from erp_dashboard.services.state_machine import ErpState
 from erp_dashboard.states.projects import NONE, ProjectsState
 from erp_dashboard.states.session import SessionState
 
 
-def _field(label: str, name: str, *, locked: bool = False, **props) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
-        rx.input(
-            name=name,
-            id=name,
-            default_value=ProjectsState.editing[name],
-            disabled=ProjectsState.editing_locked if locked else False,
-            width="100%",
-            **props,
+def _failure(row: ProjectRow) -> rx.Component:
+    """Why QuickBooks refused the export, what to do, and who retries it."""
+    return rx.box(
+        rx.text(rx.text.strong("QuickBooks refused it: "), row.failure, size="1"),
+        rx.text(rx.text.strong("What to do: "), row.next_step, size="1"),
+        rx.text(
+            "Retry is an Accounting Approver's action on the Jobs tab: ",
+            rx.link("Failed To Export", href=routes.jobs_list(ErpState.FAILED_TO_EXPORT.value)),
+            ".",
+            size="1",
         ),
-        spacing="1",
-        width="100%",
-    )
-
-
-def _checkbox(label: str, name: str) -> rx.Component:
-    return rx.el.label(
-        rx.el.input(
-            type="checkbox",
-            name=name,
-            id=name,
-            default_checked=ProjectsState.editing[name] != "False",
-        ),
-        " ",
-        label,
-        style={"fontSize": "14px"},
-    )
-
-
-def _form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading(
-                    rx.cond(ProjectsState.editing_id == 0, "New project", "Edit project"), size="4"
-                ),
-                rx.cond(
-                    ProjectsState.editing_locked,
-                    rx.callout(
-                        "Waiting in ERP: the name and address are locked until an approver "
-                        "decides, or you retrieve the project.",
-                        icon="lock",
-                        size="1",
-                    ),
-                ),
-                _field(
-                    "Name (QuickBooks allows 41 characters)",
-                    "name",
-                    locked=True,
-                    max_length=41,
-                    required=True,
-                ),
-                _field("Number", "number", max_length=30, required=True),
-                _field("Street", "street", locked=True, max_length=41),
-                rx.hstack(
-                    _field("City", "city", locked=True, max_length=31),
-                    _field("State", "state", locked=True, max_length=21),
-                    _field("ZIP", "postal_code", locked=True, max_length=13),
-                    width="100%",
-                ),
-                rx.hstack(
-                    _field("Start", "start_date", type="date"),
-                    _field("Projected end", "projected_end_date", type="date"),
-                    width="100%",
-                ),
-                _field("Description", "description", max_length=99),
-                _field(
-                    "Notify only these Accounting Approvers (emails; empty: all)",
-                    "approvers",
-                    placeholder="ann@company.com, bob@company.com",
-                ),
-                rx.hstack(
-                    _checkbox("Active", "is_active"), _checkbox("ERP-sync this project", "erp_sync")
-                ),
-                rx.cond(
-                    ProjectsState.form_error != "",
-                    rx.callout(
-                        ProjectsState.form_error, color_scheme="red", role="alert", id="form-error"
-                    ),
-                ),
-                rx.hstack(
-                    rx.button("Save", type="submit", id="save-project"),
-                    rx.button(
-                        "Cancel", variant="soft", type="button", on_click=ProjectsState.close_form
-                    ),
-                ),
-                width="100%",
-            ),
-            on_submit=ProjectsState.save,
-            reset_on_submit=False,
-            key=ProjectsState.editing_id,
-        ),
-        width="400px",
-        min_width="400px",
+        class_name="failure",
+        padding="6px 8px",
+        border_left="3px solid var(--red-9)",
+        background="var(--red-a2)",
     )
 
 
 def _status(row: ProjectRow) -> rx.Component:
     return rx.vstack(
-        rx.badge(row.erp_label, variant="soft"),
+        status_badge(row.erp_state, row.erp_label),
         rx.cond(
             row.comment != "",
             rx.text(
                 "Rejected: ", row.comment, size="1", color_scheme="red", class_name="rejection"
             ),
         ),
+        rx.cond(row.failure != "", _failure(row)),
         spacing="1",
+        min_width="200px",
+        max_width="340px",
     )
+
+
+def _dates(row: ProjectRow) -> rx.Component:
+    def one(value: rx.Var) -> rx.Component:
+        return rx.text(rx.cond(value != "", value, "—"), size="2", white_space="nowrap")
+
+    return rx.vstack(one(row.start_date), one(row.projected_end_date), spacing="0")
 
 
 def _actions(row: ProjectRow) -> rx.Component:
     return rx.cond(
         SessionState.can_admin,
-        rx.hstack(
+        rx.flex(
             rx.button("Edit", size="1", variant="outline", on_click=ProjectsState.edit(row.id)),
             rx.cond(
                 row.can_send,
@@ -142,17 +76,27 @@ def _actions(row: ProjectRow) -> rx.Component:
                     on_click=ProjectsState.retrieve(row.id),
                 ),
             ),
+            spacing="2",
+            wrap="wrap",
         ),
     )
 
 
 def _table() -> rx.Component:
+    """The page of projects; on a narrow screen it scrolls inside its own box."""
     return rx.table.root(
         rx.table.header(
             rx.table.row(
                 *[
                     rx.table.column_header_cell(h)
-                    for h in ("Project", "Address", "ERP", "QuickBooks job", "")
+                    for h in (
+                        "Project",
+                        "Start / end",
+                        "Address",
+                        "ERP",
+                        "QuickBooks job",
+                        "Actions",
+                    )
                 ]
             )
         ),
@@ -162,8 +106,9 @@ def _table() -> rx.Component:
                 lambda row: rx.table.row(
                     rx.table.cell(
                         rx.text(row.name, weight="medium"),
-                        rx.text(row.number, size="1", color_scheme="gray"),
+                        rx.text(row.number, size="1", color_scheme="gray", white_space="nowrap"),
                     ),
+                    rx.table.cell(_dates(row)),
                     rx.table.cell(rx.text(row.street, " ", row.city, " ", row.state, size="2")),
                     rx.table.cell(_status(row)),
                     rx.table.cell(rx.text(row.qb_full_name, size="2")),
@@ -178,8 +123,51 @@ def _table() -> rx.Component:
     )
 
 
+def _empty() -> rx.Component:
+    """What an empty page means: nothing matches the search, or no projects yet."""
+    return rx.cond(
+        ProjectsState.loaded & (ProjectsState.total == 0),
+        rx.callout(
+            rx.cond(
+                ProjectsState.search != "",
+                rx.text(
+                    "No project matches “",
+                    ProjectsState.search,
+                    "”. ",
+                    rx.link("Show all projects", href=routes.PROJECTS),
+                ),
+                "No projects yet.",
+            ),
+            icon="search-x",
+            color_scheme="gray",
+            id="projects-empty",
+        ),
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            size="1",
+            variant="soft",
+            disabled=ProjectsState.page <= 1,
+            on_click=ProjectsState.go_to_page(ProjectsState.page - 1),
+        ),
+        rx.text("Page ", ProjectsState.page, " · ", ProjectsState.total, " projects", size="2"),
+        rx.button(
+            "Next",
+            size="1",
+            variant="soft",
+            disabled=ProjectsState.page * PAGE_SIZE >= ProjectsState.total,
+            on_click=ProjectsState.go_to_page(ProjectsState.page + 1),
+        ),
+        align="center",
+    )
+
+
 def projects_page() -> rx.Component:
-    """Projects on the left, the edited one on the right."""
+    """Projects, with the edited one beside them (above them on a phone)."""
     return page_shell(
         rx.hstack(
             rx.heading("Projects", size="7"),
@@ -192,44 +180,26 @@ def projects_page() -> rx.Component:
             margin_bottom="16px",
         ),
         notice(ProjectsState.notice, ProjectsState.notice_ok, "projects-notice"),
-        rx.hstack(
+        rx.flex(
+            rx.cond(ProjectsState.editing_id != NONE, project_form()),
             rx.vstack(
                 rx.input(
                     placeholder="Search name or number",
                     value=ProjectsState.search,
                     on_change=ProjectsState.set_search.debounce(300),
-                    width="320px",
+                    width="100%",
+                    max_width="320px",
                     aria_label="Search projects",
+                    id="project-search",
                 ),
+                _empty(),
                 _table(),
-                rx.hstack(
-                    rx.button(
-                        "Previous",
-                        size="1",
-                        variant="soft",
-                        disabled=ProjectsState.page <= 1,
-                        on_click=ProjectsState.go_to_page(ProjectsState.page - 1),
-                    ),
-                    rx.text(
-                        "Page ",
-                        ProjectsState.page,
-                        " · ",
-                        ProjectsState.total,
-                        " projects",
-                        size="2",
-                    ),
-                    rx.button(
-                        "Next",
-                        size="1",
-                        variant="soft",
-                        disabled=ProjectsState.page * PAGE_SIZE >= ProjectsState.total,
-                        on_click=ProjectsState.go_to_page(ProjectsState.page + 1),
-                    ),
-                    align="center",
-                ),
+                _pager(),
+                flex="1",
+                min_width="0",
                 width="100%",
             ),
-            rx.cond(ProjectsState.editing_id != NONE, _form()),
+            direction=rx.breakpoints(initial="column", md="row-reverse"),
             align="start",
             spacing="5",
             width="100%",

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session, select
 
-from erp_dashboard import config
+from erp_dashboard import config, routes
 from erp_dashboard.models import Email, Project, ProjectApprover, User
 from erp_dashboard.services.permissions import Actor, Role
 
@@ -41,12 +41,17 @@ def _queue(session: Session, project: Project, recipients: set[str], subject: st
     return email
 
 
+def project_link(project: Project) -> str:
+    """The Projects page at the public address, showing this project (found by number)."""
+    return f"{config.load().public_url}{routes.PROJECTS}?search={quote(project.number, safe='')}"
+
+
 def queue_rejection(session: Session, project: Project, approver: Actor, comment: str) -> Email:
     """The rejection email to the project's creator (and sender) and its Accounting Approvers."""
     people = {session.get(User, project.creator_id).email}
     if project.erp_sent_by_id:
         people.add(session.get(User, project.erp_sent_by_id).email)
-    link = f"{config.load().public_url}/projects?search={quote(project.number)}"
+    link = project_link(project)
     body = (
         f"Project “{project.name}” (number {project.number}) was rejected for export "
         f"to QuickBooks by {approver.name} ({approver.email}).\n\n"
@@ -65,7 +70,7 @@ def queue_rejection(session: Session, project: Project, approver: Actor, comment
 
 def queue_awaiting(session: Session, project: Project, sender: Actor, job_list: str) -> Email:
     """Tell the project's approvers it waits for them (the incumbent only sends a digest)."""
-    link = f"{config.load().public_url}/jobs?filter={job_list}"
+    link = f"{config.load().public_url}{routes.jobs_list(job_list)}"
     what = "changes to project" if job_list == "ready_to_update" else "project"
     body = (
         f"{sender.name} ({sender.email}) sent {what} “{project.name}” "

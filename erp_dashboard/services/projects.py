@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, delete, select
 
+from erp_dashboard import qbxml
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Project, ProjectApprover, User, utcnow
 from erp_dashboard.services import export_queue, notifications
@@ -22,7 +23,33 @@ LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING
 EDITABLE = (*export_queue.EXPORTED_FIELDS, "number", "erp_sync", "is_active")
 TEXT_FIELDS = ("name", "number", "street", "city", "state", "postal_code", "description")
 DATE_FIELDS = ("start_date", "projected_end_date")
+# The form's fields in the order it shows them (the first one in error gets the focus).
+FORM_ORDER = (*TEXT_FIELDS[:-1], *DATE_FIELDS, "description", "approvers")
 NUMBER_LIMIT = 30
+# Project field -> the qbXML field (qbxml.LIMITS) QuickBooks stores it in.
+QB_FIELDS = {
+    "name": "name",
+    "street": "addr1",
+    "city": "city",
+    "state": "state",
+    "postal_code": "postal_code",
+    "description": "description",
+}
+# The most characters each text field takes (the form's counters show these).
+TEXT_LIMITS = {field: qbxml.LIMITS[qb] for field, qb in QB_FIELDS.items()} | {
+    "number": NUMBER_LIMIT
+}
+# What a project needs before it is sent to ERP: an address for its QuickBooks job.
+SEND_REQUIRES = ("street", "city")
+
+
+class FieldProblems(InvalidInput):
+    """Refused input; `problems` maps each field at fault ("" for the project as a whole)
+    to what is wrong, in FORM_ORDER."""
+
+    def __init__(self, problems: dict[str, str], message: str = ""):
+        self.problems = problems
+        super().__init__(message or " ".join(problems.values()))
 
 
 def fields_from_form(form: dict[str, str]) -> dict:
@@ -35,7 +62,8 @@ def fields_from_form(form: dict[str, str]) -> dict:
             try:
                 fields[key] = date.fromisoformat(str(raw)) if str(raw).strip() else None
             except ValueError:
-                raise InvalidInput(f"{key.replace('_', ' ').capitalize()} is not a date.") from None
+                label = key.replace("_", " ").capitalize()
+                raise FieldProblems({key: f"{label} is not a date."}) from None
         elif key in ("erp_sync", "is_active"):
             fields[key] = str(raw).lower() in ("on", "true", "1")
         elif key == "approvers":
@@ -45,19 +73,49 @@ def fields_from_form(form: dict[str, str]) -> dict:
     return fields
 
 
+def _ordered(found: dict[str, str]) -> dict[str, str]:
+    return {k: found[k] for k in ("", *FORM_ORDER) if k in found}
+
+
+def _number_taken(session: Session, project: Project) -> bool:
+    # no autoflush: the edited row must not reach the database before it is checked
+    with session.no_autoflush:
+        return (
+            session.exec(
+                select(Project.id).where(Project.number == project.number, Project.id != project.id)
+            ).first()
+            is not None
+        )
+
+
 def _check(session: Session, project: Project) -> None:
-    """Refuse a project QuickBooks could not take, or whose number is already used."""
+    """Refuse a project QuickBooks could not take as it is (nothing is cut to fit), whose
+    number is missing or used, or whose projected end comes before its start."""
+    found: dict[str, str] = {}
+    if not project.name.strip():
+        found["name"] = "The name is empty."
     if not project.number:
-        raise InvalidInput("The project number is required.")
-    if len(project.number) > NUMBER_LIMIT:
-        raise InvalidInput(f"The project number has at most {NUMBER_LIMIT} characters.")
-    same = session.exec(
-        select(Project.id).where(Project.number == project.number, Project.id != project.id)
-    ).first()
-    if same is not None:
-        raise InvalidInput(f"Another project already has number {project.number}.")
-    if problems := export_problems(project):
-        raise InvalidInput(" ".join(problems))
+        found["number"] = "The project number is required."
+    elif len(project.number) > NUMBER_LIMIT:
+        found["number"] = (
+            f"Number is {len(project.number)} characters long; at most {NUMBER_LIMIT} are allowed."
+        )
+    elif _number_taken(session, project):
+        found["number"] = f"Another project already has number {project.number}."
+    for field, qb_field in QB_FIELDS.items():
+        value = getattr(project, field)
+        if problem := qbxml.qb_safe_text_problem(value, qb_field, qbxml.LIMITS[qb_field]):
+            found.setdefault(field, problem)
+    start, end = project.start_date, project.projected_end_date
+    if start and end and end < start:
+        found["projected_end_date"] = (
+            f"The projected end ({end.isoformat()}) is before the start ({start.isoformat()})."
+        )
+    # What else QuickBooks refuses (a comma in the address, a line break) is told as a whole.
+    if rest := [p for p in export_problems(project) if p not in found.values()]:
+        found[""] = " ".join(rest)
+    if found:
+        raise FieldProblems(_ordered(found))
 
 
 def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> int:
@@ -128,6 +186,12 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
             raise InvalidInput(
                 f"“{project.name}” is not sent: only active projects set to ERP-sync can be."
             )
+        if missing := [f for f in SEND_REQUIRES if not getattr(project, f).strip()]:
+            raise FieldProblems(
+                {f: f"The {f} is required to send the project to ERP." for f in missing},
+                f"“{project.name}” cannot be sent to ERP: its {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing.",
+            )
         if problems := export_problems(project):
             raise InvalidInput(f"“{project.name}” cannot be sent: " + " ".join(problems))
         if project.erp_state == ErpState.SYNCED:
@@ -183,7 +247,9 @@ def _set_approvers(session: Session, project: Project, emails: list[str]) -> str
     users = session.exec(select(User).where(User.email.in_(wanted))).all()
     found = {u.email for u in users if u.is_active and u.role == Role.APPROVER}
     if missing := sorted(wanted - found):
-        raise InvalidInput(f"Not active Accounting Approvers: {', '.join(missing)}.")
+        raise FieldProblems(
+            {"approvers": f"Not active Accounting Approvers: {', '.join(missing)}."}
+        )
     session.exec(delete(ProjectApprover).where(ProjectApprover.project_id == project.id))
     session.add_all(ProjectApprover(project_id=project.id, user_id=u.id) for u in users)
     return ", ".join(sorted(found)) or "every Accounting Approver"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import reflex as rx
 
@@ -22,6 +23,16 @@ def _page(token: str, search: str, page: int) -> tuple[list[ProjectRow], int]:
     return project_pages.project_page(auth.actor_for(token), search, page)
 
 
+def _focus_when_marked(editing_id: int, field: str) -> rx.event.EventSpec:
+    """Focus `field` once the form shows it marked invalid (the update may render after
+    the event runs; rx.set_focus would find no element, or the form being replaced)."""
+    target = f'#project-form[data-editing="{editing_id}"] #{field}[aria-invalid="true"]'
+    return rx.call_script(
+        f"(function f(n){{const e=document.querySelector({json.dumps(target)});"
+        "if(e){e.focus()}else if(n>0){requestAnimationFrame(()=>f(n-1))}})(120)"
+    )
+
+
 class ProjectsState(rx.State):
     """Only the visible page and the edited project live here."""
 
@@ -33,7 +44,10 @@ class ProjectsState(rx.State):
     editing: dict[str, str] = {}
     editing_locked: bool = False
     form_error: str = ""
+    field_errors: dict[str, str] = {}  # field -> why it was refused
+    lengths: dict[str, int] = {}  # field -> characters typed (the counters)
     notice: str = ""
+    loaded: bool = False  # a page was read (an empty one means nothing matched)
     notice_ok: bool = True
     _live_gen: str = ""  # the current watch (states/live.py)
     _live_token: str = ""  # and the session it checks
@@ -42,9 +56,11 @@ class ProjectsState(rx.State):
         try:
             token = await session_token(self)
             self.rows, self.total = await asyncio.to_thread(_page, token, self.search, self.page)
+            self.loaded = True
         except NotSignedIn:
             return rx.redirect(routes.LOGIN)
         except ServiceError as err:
+            self.rows, self.total, self.loaded = [], 0, False
             self._say(str(err), ok=False)
 
     def _say(self, text: str, *, ok: bool) -> None:
@@ -52,8 +68,10 @@ class ProjectsState(rx.State):
 
     @rx.event
     async def open_page(self):
-        """on_load: the first page of projects; then follow changes."""
+        """on_load: the first page of projects (searched by `?search=`, as email links
+        do); then follow changes."""
         self.page, self.editing_id, self.notice = 1, NONE, ""
+        self.search = str(self.router.url.query_parameters.get("search", ""))
         if redirect := await self._reload():
             return redirect
         return ProjectsState.watch(await live.begin(self))
@@ -76,7 +94,7 @@ class ProjectsState(rx.State):
     @rx.event
     async def set_search(self, text: str):
         """Search names and numbers."""
-        self.search, self.page = str(text)[:100], 1
+        self.search, self.page = str(text), 1
         return await self._reload()
 
     @rx.event
@@ -85,21 +103,41 @@ class ProjectsState(rx.State):
         self.page = max(1, int(page) if str(page).isdigit() else 1)
         return await self._reload()
 
+    def _open_form(self, editing_id: int, values: dict[str, str], locked: bool) -> None:
+        self.editing_id, self.editing, self.editing_locked = editing_id, values, locked
+        self.form_error, self.field_errors = "", {}
+        self.lengths = {f: len(values.get(f, "")) for f in projects.TEXT_LIMITS}
+
+    def _edit_row(self, project_id: int) -> bool:
+        row = next((r for r in self.rows if r.id == project_id), None)
+        if row is not None:
+            values = {k: str(v) for k, v in row.__dict__.items() if isinstance(v, str)}
+            values |= {"is_active": str(row.is_active), "erp_sync": str(row.erp_sync)}
+            self._open_form(row.id, values, row.locked)
+        return row is not None
+
+    def _refused(self, err: projects.FieldProblems):
+        """Mark the fields at fault and move the focus to the first of them."""
+        self.field_errors = {k: v for k, v in err.problems.items() if k}
+        self.form_error = err.problems.get("") or "Not saved: correct the fields marked above."
+        if self.field_errors:
+            return _focus_when_marked(self.editing_id, next(iter(self.field_errors)))
+
     @rx.event
     def new_project(self):
-        """Open an empty form."""
-        self.editing_id, self.editing, self.editing_locked = NEW, {}, False
-        self.form_error = ""
+        """Open an empty form (its first field takes the focus)."""
+        self._open_form(NEW, {}, False)
 
     @rx.event
     def edit(self, project_id: int):
         """Open the form for one of the visible projects."""
-        row = next((r for r in self.rows if r.id == project_id), None)
-        if row is None:
-            return
-        self.editing_id, self.editing_locked, self.form_error = row.id, row.locked, ""
-        self.editing = {k: str(v) for k, v in row.__dict__.items() if isinstance(v, str)}
-        self.editing |= {"is_active": str(row.is_active), "erp_sync": str(row.erp_sync)}
+        self._edit_row(project_id)
+
+    @rx.event
+    def typed(self, field: str, text: str):
+        """Count what was typed into a length-limited field."""
+        if field in projects.TEXT_LIMITS:
+            self.lengths[field] = len(str(text))
 
     @rx.event
     def close_form(self):
@@ -108,7 +146,7 @@ class ProjectsState(rx.State):
 
     @rx.event
     async def save(self, form: dict):
-        """Validate and save on the server; the form stays open with the reason if refused."""
+        """Validate and save on the server; the form stays open with the reasons if refused."""
         form = {k: str(v) for k, v in form.items()}
         form.setdefault("is_active", "")
         form.setdefault("erp_sync", "")
@@ -122,20 +160,27 @@ class ProjectsState(rx.State):
                 message = await asyncio.to_thread(
                     projects.update_project, actor, self.editing_id, **fields
                 )
+        except projects.FieldProblems as err:
+            return self._refused(err)
         except ServiceError as err:
-            self.form_error = str(err)
+            self.form_error, self.field_errors = str(err), {}
             return
         self.editing_id = NONE
         self._say(message, ok=True)
         return await self._reload()
 
     async def _act(self, call, project_id: int):
+        focus = None
         try:
             actor = await current_actor(self)
             self._say(await asyncio.to_thread(call, actor, project_id), ok=True)
+        except projects.FieldProblems as err:  # what is missing, marked on its form
+            self._say(str(err), ok=False)
+            if self._edit_row(project_id):
+                focus = self._refused(err)
         except ServiceError as err:
             self._say(str(err), ok=False)
-        return await self._reload()
+        return [e for e in (await self._reload(), focus) if e is not None]
 
     @rx.event
     async def send(self, project_id: int):

@@ -103,7 +103,9 @@ def test_reject_with_comment_leaves_the_list_and_queues_the_email(app, app_db, n
 def test_markup_in_data_is_shown_as_text(app, app_db, new_page):
     with unit_of_work() as s:
         actor = auth.actor_of(s.exec(select(User).where(User.email == "admin@example.com")).one())
-    pid = projects.add_project(actor, name="<img src=x onerror=alert(1)>", number="X-1")
+    pid = projects.add_project(
+        actor, name="<img src=x onerror=alert(1)>", number="X-1", street="1 Main St", city="Boise"
+    )
     projects.send_to_erp(actor, pid)
     page = new_page()
     dialogs = []

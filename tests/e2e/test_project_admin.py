@@ -9,7 +9,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import VENV_BIN, choose_customer, count, hydrated, row, sign_in
+from tests.e2e.harness import (
+    VENV_BIN,
+    choose_customer,
+    count,
+    filter_tab,
+    hydrated,
+    reject,
+    row,
+    sign_in,
+)
 
 AXE = VENV_BIN.parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -50,10 +59,7 @@ def test_send_reject_fix_resend_export(app, new_page):
     expect(row(admin, "Pier 9 Warehouse")).to_contain_text("Waiting for an approver")
 
     expect(count(approver, "ready_to_export")).to_have_text(str(waiting + 1), timeout=5_000)
-    r = row(approver, "Pier 9 Warehouse")
-    r.get_by_role("button", name="Reject").click()
-    r.get_by_label("Enter a Comment (Optional)").fill("Use the contract name: Pier 9 Cold Store")
-    r.locator("button[id^=reject-]").click()
+    reject(approver, "Pier 9 Warehouse", "Use the contract name: Pier 9 Cold Store")
     expect(row(approver, "Pier 9 Warehouse")).to_have_count(0)
 
     open_projects(admin, app["base"], "Pier 9")
@@ -251,7 +257,7 @@ def test_company_admin_deactivates_a_user_whose_session_ends_at_once(app, new_pa
     person = admin.locator('tr[data-person="manager@example.com"]')
     person.get_by_role("button", name="Deactivate").click()
     expect(admin.locator("#people-notice")).to_contain_text("deactivated")
-    manager.locator("#filter-synced").click()
+    filter_tab(manager, "synced").click()
     manager.wait_for_url(re.compile(r"/login/?(\?next=.*)?$"))
     admin.fill("#email", "temp@example.com")
     admin.fill("#person_name", "Temp Worker")

@@ -48,7 +48,9 @@ def queue_exports(n: int) -> None:
             s.add(Customer(list_id=item.list_id, full_name=item.full_name))
             customers.append(item.list_id)
     ids = [
-        projects.add_project(admin, name=f"Job {i:05d}", number=f"B-{i}", city="Boise")
+        projects.add_project(
+            admin, name=f"Job {i:05d}", number=f"B-{i}", street=f"{i} Main St", city="Boise"
+        )
         for i in range(n)
     ]
     for pid in ids:

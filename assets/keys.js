@@ -65,6 +65,31 @@
     if (event.target.matches?.("input[role=combobox]")) activate(event.target, null);
   });
 
+  // A selected filter tab that the strip has scrolled out of sight (on a phone) comes into view.
+  const showSelectedTab = () => {
+    const tab = document.querySelector('[role=tablist] [role=tab][aria-selected="true"]');
+    const strip = tab?.parentElement;
+    if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+    const left = tab.offsetLeft - strip.offsetLeft;
+    if (left < strip.scrollLeft || left + tab.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+      strip.scrollLeft = left - (strip.clientWidth - tab.offsetWidth) / 2;
+    }
+  };
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      showSelectedTab();
+    });
+  }).observe(document.documentElement, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["aria-selected"],
+  });
+
   document.addEventListener("click", (event) => {
     const picker = event.target.closest?.(".picker");
     const input = picker?.querySelector("input[role=combobox]");

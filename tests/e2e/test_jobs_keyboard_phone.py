@@ -214,8 +214,9 @@ def test_phone_approval_loop(app, app_db, browser):
         expect(row(page, "Lakeshore Chapel")).to_have_count(0)
         tabs = page.get_by_role("tablist", name="Filters")
         assert tabs.evaluate("(t) => t.scrollWidth > t.clientWidth")  # scrolls within itself
-        filter_tab(page, "archived").tap()
-        page.wait_for_url("**/jobs?filter=archived")
+        page.goto(f"{app['base']}/jobs?filter=archived")
+        hydrated(page)
+        expect(filter_tab(page, "archived")).to_be_in_viewport()  # scrolled into sight
         _no_sideways_scroll(page)
     finally:
         ctx.close()

@@ -22,7 +22,7 @@ from erp_dashboard.models import (
     utcnow,
 )
 from erp_dashboard.services.errors import InvalidInput
-from erp_dashboard.services.outcomes import next_step, waiting_reason
+from erp_dashboard.services.outcomes import advice, error_text, waiting_reason
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.services.state_machine import ErpState, JobList
 
@@ -219,21 +219,6 @@ def _changes_text(recorded: str) -> str:
 IN_FLIGHT = (ErpState.EXPORTING.value, ErpState.UPDATING.value)
 
 
-def _error_text(p: Project) -> str:
-    if p.qb_error_code is None:
-        return ""
-    return f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})"
-
-
-def _advice(p: Project) -> str:
-    if p.qb_error_code is None or p.erp_state not in (
-        ErpState.FAILED_TO_EXPORT,
-        ErpState.READY_TO_UPDATE,
-    ):
-        return ""
-    return next_step(p.erp_state == ErpState.READY_TO_UPDATE, p.qb_error_code)
-
-
 def _open_items(session: Session, project_ids: list[int]) -> dict[int, WorkItem]:
     """The unanswered work item of each project in flight (one query for the page)."""
     if not project_ids:
@@ -292,10 +277,10 @@ def _project_page(session: Session, query: PageQuery) -> Page:
                 customer_list_id=customer_list_id or "",
                 qb_full_name=p.qb_full_name or "",
                 synced_at=_text(p.synced_at),
-                error=_error_text(p),
+                error=error_text(p),
                 changed_at=_text(p.erp_changed_at),
                 changes=_changes_text(p.erp_changes),
-                advice=_advice(p),
+                advice=advice(p),
                 **_waiting(p, in_flight, now),
             )
             for p, creator_name, customer_name, customer_list_id in rows
@@ -389,8 +374,8 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
                 p.id,
                 p.name,
                 p.erp_state == ErpState.SYNCED,
-                p.qb_full_name if p.erp_state == ErpState.SYNCED else _error_text(p),
-                _advice(p),
+                p.qb_full_name if p.erp_state == ErpState.SYNCED else error_text(p),
+                advice(p),
                 p.erp_list,
             )
             for p in rows

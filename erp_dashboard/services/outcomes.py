@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from erp_dashboard import qbxml
-from erp_dashboard.models import WorkItem
+from erp_dashboard.models import Project, WorkItem
+from erp_dashboard.services.state_machine import ErpState
 
 DUPLICATE_NAME, TOO_LONG, NOT_FOUND, BAD_REFERENCE, NO_PERMISSION = 3100, 3070, 3120, 3140, 3260
 
@@ -54,3 +55,20 @@ def waiting_reason(item: WorkItem | None, now: datetime) -> tuple[str, str]:
     if item.verify_first and item.attempts:
         return (item.status_message or "Checking QuickBooks again", item.created_at.isoformat())
     return "Waiting for the Web Connector", item.created_at.isoformat()
+
+
+def error_text(p: Project) -> str:
+    """QuickBooks' last refusal of a project, with its status code ("" when none)."""
+    if p.qb_error_code is None:
+        return ""
+    return f"{p.qb_error_message} (QuickBooks status {p.qb_error_code})"
+
+
+def advice(p: Project) -> str:
+    """What to do about that refusal while the project waits on a person ("" otherwise)."""
+    if p.qb_error_code is None or p.erp_state not in (
+        ErpState.FAILED_TO_EXPORT,
+        ErpState.READY_TO_UPDATE,
+    ):
+        return ""
+    return next_step(p.erp_state == ErpState.READY_TO_UPDATE, p.qb_error_code)

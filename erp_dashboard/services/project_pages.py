@@ -10,7 +10,8 @@ from sqlmodel import select
 from erp_dashboard.db import read_only
 from erp_dashboard.models import Project
 from erp_dashboard.services.errors import InvalidInput
-from erp_dashboard.services.job_lists import SEARCH_LIMIT, _advice, _error_text, like_pattern
+from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
+from erp_dashboard.services.outcomes import advice, error_text
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.services.projects import LOCKED_STATES, approvers_of
 from erp_dashboard.services.state_machine import ErpState
@@ -70,8 +71,8 @@ def _row(p: Project, approvers: list[str]) -> ProjectRow:
         can_retrieve=state is ErpState.READY_TO_EXPORT,
         qb_full_name=p.qb_full_name or "",
         approvers=", ".join(approvers),
-        failure=_error_text(p) if failed else "",
-        next_step=_advice(p) if failed else "",
+        failure=error_text(p) if failed else "",
+        next_step=advice(p) if failed else "",
     )
 
 

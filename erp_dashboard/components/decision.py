@@ -158,7 +158,7 @@ def _customer_picker(row: JobRow) -> rx.Component:
                 rx.foreach(JobsState.picker_options, lambda option, i: _option(row, option, i)),
                 role="listbox",
                 id=listbox,
-                aria_label="QuickBooks customers",
+                aria_label="Customers that match",
                 class_name="picker-list",
             ),
             rx.cond(

@@ -288,5 +288,5 @@ def pager() -> rx.Component:
         spacing="3",
         wrap="wrap",
         role="navigation",
-        aria_label="Pages",
+        aria_label="Pagination",
     )

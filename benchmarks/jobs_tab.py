@@ -33,7 +33,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import socketio
@@ -254,18 +255,31 @@ async def time_websocket(base: str, session_token: str, counts: dict, repeat: in
 # ----- one size, all sizes, the table ---------------------------------------------------
 
 
+def seed_size(url: str, n: int) -> tuple[dict, str]:
+    """Seed `n` projects into the empty database at `url`; the list counts and the
+    approver's session token (signed in through the service, as the login form does)."""
+    began = time.perf_counter()
+    counts = bulk_seed.seed(url, n)
+    print(f"[{n:,}] seeded in {time.perf_counter() - began:.1f} s: {counts}", flush=True)
+    return counts, auth.sign_in(bulk_seed.APPROVER_EMAIL, bulk_seed.PASSWORD)
+
+
+@contextmanager
+def serve(url: str, log_path: Path) -> Iterator[str]:
+    """The real app on the seeded database at `url`; yields its base URL. No demo data:
+    `running_app` asks for it, and it would add demo users and projects to the seed."""
+    with running_app({"REFLEX_DB_URL": url, "ERP_DEMO_DATA": "0"}, log_path) as (base, _pid):
+        print(f"app up at {base}", flush=True)
+        yield base
+
+
 def run_size(n: int, db: str, repeat: int, folder: Path) -> tuple[Timings, dict, str]:
     """Seed `n` projects, time the services, explain the slow ones, then the websocket."""
     with bulk_seed.fresh_database(db, folder) as url:
-        began = time.perf_counter()
-        counts = bulk_seed.seed(url, n)
-        print(f"[{n:,}] seeded in {time.perf_counter() - began:.1f} s: {counts}", flush=True)
-        token = auth.sign_in(bulk_seed.APPROVER_EMAIL, bulk_seed.PASSWORD)
+        counts, token = seed_size(url, n)
         timings = time_services(token, repeat)
         plans = explain_slow(token, timings)
-        env = {"REFLEX_DB_URL": url, "ERP_DEMO_DATA": "0"}
-        with running_app(env, folder / f"app-{n}.log") as (base, _pid):
-            print(f"[{n:,}] app up at {base}", flush=True)
+        with serve(url, folder / f"app-{n}.log") as base:
             timings |= asyncio.run(time_websocket(base, token, counts, repeat))
     return timings, counts, plans
 
@@ -302,7 +316,7 @@ def explain_slow(token: str, timings: Timings) -> str:
     return "\n".join(out)
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
@@ -331,9 +345,9 @@ def table(results: dict[int, Timings], counts: dict[int, dict], db: str, repeat:
         cells, verdict = [], []
         for n in sizes:
             values = results[n].get(label, [math.nan])
-            cells += [f"{statistics.median(values):.1f}", f"{_p95(values):.1f}"]
+            cells += [f"{statistics.median(values):.1f}", f"{p95(values):.1f}"]
         ratio = statistics.median(results[big][label]) / statistics.median(results[small][label])
-        if _p95(results[big][label]) > GOAL_MS:
+        if p95(results[big][label]) > GOAL_MS:
             verdict.append("slow")
         if ratio > GOAL_RATIO and len(sizes) > 1:
             verdict.append("grows")

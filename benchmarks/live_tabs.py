@@ -29,7 +29,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from benchmarks import bulk_seed
-from benchmarks.jobs_tab import Tab, _p95
+from benchmarks.jobs_tab import Tab, p95
 from erp_dashboard.services import auth, job_lists, projects
 from erp_dashboard.services.job_lists import PageQuery
 from tests.e2e.harness import running_app
@@ -141,7 +141,7 @@ async def measure(base: str, url: str, sizes: list[int], changes: int) -> dict:
             print(
                 f"{n} tabs idle: {reads[0]:.2f} transactions/s, {reads[1]:.2f} table scans/s; "
                 f"change → delta p50 "
-                f"{statistics.median(ms):.0f} ms, p95 {_p95(ms):.0f} ms, max {max(ms):.0f} ms",
+                f"{statistics.median(ms):.0f} ms, p95 {p95(ms):.0f} ms, max {max(ms):.0f} ms",
                 flush=True,
             )
     finally:
@@ -173,10 +173,10 @@ def report(results: dict, workers: int, changes: int) -> str:
         if n == "baseline":
             continue
         ms, (tabs_xacts, tabs_scans) = row["ms"], row["reads"]
-        ok = _p95(ms) <= GOAL_P95_MS and tabs_scans - scans < 1
+        ok = p95(ms) <= GOAL_P95_MS and tabs_scans - scans < 1
         lines.append(
             f"| {n} | {tabs_xacts:.2f} | {tabs_scans:.2f} | {tabs_scans - scans:+.2f} | "
-            f"{statistics.median(ms):.0f} | {_p95(ms):.0f} | {max(ms):.0f} | "
+            f"{statistics.median(ms):.0f} | {p95(ms):.0f} | {max(ms):.0f} | "
             f"{'ok' if ok else 'missed'} |"
         )
     return "\n".join(lines) + "\n"

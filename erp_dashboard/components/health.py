@@ -25,12 +25,22 @@ def health_panel() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.hstack(
-                rx.icon(
-                    rx.cond(_well, "plug-zap", "unplug"),
-                    size=16,
-                    color=rx.cond(_well, "var(--green-11)", "var(--red-11)"),
-                    aria_hidden="true",
-                    flex_shrink="0",
+                rx.cond(  # two static icons: a computed name would load lucide's DynamicIcon
+                    _well,
+                    rx.icon(
+                        "plug-zap",
+                        size=16,
+                        color="var(--green-11)",
+                        aria_hidden="true",
+                        flex_shrink="0",
+                    ),
+                    rx.icon(
+                        "unplug",
+                        size=16,
+                        color="var(--red-11)",
+                        aria_hidden="true",
+                        flex_shrink="0",
+                    ),
                 ),
                 _last_connected(),
                 align="center",

@@ -7,7 +7,7 @@ from erp_dashboard.states.jobs import JobsState, Toast
 
 def _toast(toast: Toast) -> rx.Component:
     return rx.callout.root(
-        rx.callout.icon(rx.icon(rx.cond(toast.ok, "circle-check", "triangle-alert"))),
+        rx.callout.icon(rx.cond(toast.ok, rx.icon("circle-check"), rx.icon("triangle-alert"))),
         rx.vstack(
             rx.hstack(
                 rx.text(toast.title, weight="bold", size="2"),

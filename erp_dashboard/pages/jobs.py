@@ -11,6 +11,7 @@ from erp_dashboard.components.toasts import toast_region
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
+SEARCH_DEBOUNCE_MS = 120  # from the last keystroke to the search
 EXPORTABLE = (JobsState.job_list == "ready_to_export") | (JobsState.job_list == "failed_to_export")
 
 
@@ -61,18 +62,28 @@ def _refresh_customers() -> rx.Component:
     )
 
 
-def _toolbar() -> rx.Component:
-    return rx.flex(
+def _search_box() -> rx.Component:
+    """The search field. An input bound to a state var is a react-debounce-input, which
+    waits its own timeout (300 ms unless told) before `on_change`: that is the one wait,
+    no event debounce on top."""
+    return rx.debounce_input(
         rx.input(
             rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
             placeholder="Search name, number or city",
-            value=JobsState.search,
-            on_change=JobsState.set_search.debounce(120),
+            on_change=JobsState.set_search,
             id="search",
             aria_label="Search projects by name, number or city",
             type="search",
             class_name="jobs-search",
         ),
+        value=JobsState.search,
+        debounce_timeout=SEARCH_DEBOUNCE_MS,
+    )
+
+
+def _toolbar() -> rx.Component:
+    return rx.flex(
+        _search_box(),
         _refresh_customers(),
         rx.spacer(),
         _export_bar(),

@@ -113,6 +113,7 @@ class JobsState(rx.State):
     _live_gen: str = ""  # the current watch (states/live.py)
     _live_token: str = ""  # and the session it checks
     _awaiting: list[int] = []  # projects this tab exported, until QuickBooks answers
+    _switching_to: str = ""  # the list a tab click redirected to, until its page loads
 
     # ----- reading -------------------------------------------------------------
 
@@ -180,6 +181,7 @@ class JobsState(rx.State):
     @rx.event
     async def open_page(self):
         """on_load: show the view the address asks for, then watch for changes."""
+        self._switching_to = ""
         self._forget_decisions()
         params = self.router.url.query_parameters
         try:
@@ -210,10 +212,16 @@ class JobsState(rx.State):
 
     @rx.event
     async def choose_list(self, job_list: str):
-        """Switch to another list (a new history entry), keeping the search and page size."""
-        query = PageQuery(
-            job_list=_known_list(job_list), search=self.search, page_size=self.page_size
-        )
+        """Switch to another list (a new history entry), keeping the search and page size.
+
+        A click on a tab asks twice (Radix activates a tab on mousedown and again on the
+        focus that follows, the list being unchanged until the new page loads): the second
+        ask for the list already on its way is ignored, or the new page would load twice."""
+        target = _known_list(job_list)
+        if target == self._switching_to:
+            return None
+        self._switching_to = target
+        query = PageQuery(job_list=target, search=self.search, page_size=self.page_size)
         return rx.redirect(routes.jobs_view(job_lists.url_params(query)))
 
     async def _requery(self, **changes):

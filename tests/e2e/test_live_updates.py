@@ -13,7 +13,15 @@ from erp_dashboard.db import read_only
 from erp_dashboard.models import Project
 from erp_dashboard.services import auth, projects
 from tests.e2e import harness
-from tests.e2e.harness import choose_customer, count, hydrated, row, running_app, sign_in
+from tests.e2e.harness import (
+    choose_customer,
+    count,
+    filter_tab,
+    hydrated,
+    row,
+    running_app,
+    sign_in,
+)
 
 LIVE_MS = 2_000
 QUICKBOOKS_MS = 15_000  # an export's answer waits for the next Web Connector session
@@ -89,14 +97,14 @@ def test_after_a_deep_link_to_another_list(app, app_db, new_page):
     page = new_page()
     sign_in(page, app["base"], "manager@example.com")
     open_jobs(page, f"{app['base']}/jobs?filter=failed_to_export")
-    expect(page.locator("#filter-failed_to_export")).to_have_attribute("aria-pressed", "true")
+    expect(filter_tab(page, "failed_to_export")).to_have_attribute("aria-selected", "true")
     admin_toggles(page)
 
 
 def test_after_back_and_forward(app, app_db, new_page):
     page = new_page()
     sign_in(page, app["base"], "manager@example.com")
-    page.locator("#filter-synced").click()
+    filter_tab(page, "synced").click()
     page.wait_for_url("**/jobs?filter=synced")
     page.go_back()
     page.wait_for_url(f"**/jobs?filter={RTE}")

@@ -10,6 +10,7 @@ from erp_dashboard.components.decision import (
     row_error,
     status_cell,
 )
+from erp_dashboard.components.pager import pager as paging
 from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
 from erp_dashboard.states.jobs import JobsState
@@ -245,34 +246,14 @@ def jobs_table() -> rx.Component:
 
 def pager() -> rx.Component:
     """Previous / next page, position, and rows per page."""
-    return rx.hstack(
-        rx.button(
-            "Previous",
-            size="1",
-            variant="soft",
-            disabled=JobsState.page <= 1,
-            on_click=JobsState.go_to_page(JobsState.page - 1),
-            id="prev-page",
-        ),
-        rx.text(
-            "Page ",
-            JobsState.page,
-            " of ",
-            JobsState.pages,
-            " · ",
-            JobsState.total_text,
-            " rows",
-            size="2",
-            id="page-info",
-        ),
-        rx.button(
-            "Next",
-            size="1",
-            variant="soft",
-            disabled=JobsState.page >= JobsState.pages,
-            on_click=JobsState.go_to_page(JobsState.page + 1),
-            id="next-page",
-        ),
+    return paging(
+        "jobs",
+        JobsState.page,
+        JobsState.pages,
+        JobsState.total_text,
+        "rows",
+        JobsState.go_to_page(JobsState.page - 1),
+        JobsState.go_to_page(JobsState.page + 1),
         rx.spacer(),
         rx.text("Rows per page", size="2", id="page-size-label"),
         rx.select(
@@ -284,10 +265,4 @@ def pager() -> rx.Component:
             # rx.select hands only a few props to its trigger button: name it this way
             custom_attrs={"aria-labelledby": "page-size-label"},
         ),
-        align="center",
-        width="100%",
-        spacing="3",
-        wrap="wrap",
-        role="navigation",
-        aria_label="Pagination",
     )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard.components.layout import page_shell
+from erp_dashboard.components.pager import pager
 from erp_dashboard.states.outbox import OutboxState
 
 
@@ -88,43 +89,6 @@ def _emails() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    """Previous / Page X of Y / Next."""
-    return rx.hstack(
-        rx.button(
-            "Previous",
-            variant="soft",
-            disabled=OutboxState.page <= 1,
-            on_click=OutboxState.previous_page,
-            id="outbox-previous",
-        ),
-        rx.text(
-            "Page ",
-            OutboxState.page,
-            " of ",
-            OutboxState.pages,
-            " (",
-            OutboxState.total,
-            " emails)",
-            size="2",
-            id="outbox-page",
-            aria_live="polite",
-        ),
-        rx.button(
-            "Next",
-            variant="soft",
-            disabled=OutboxState.page >= OutboxState.pages,
-            on_click=OutboxState.next_page,
-            id="outbox-next",
-        ),
-        align="center",
-        justify="center",
-        spacing="3",
-        wrap="wrap",
-        margin_top="12px",
-    )
-
-
 def outbox_page() -> rx.Component:
     """Newest first. Without a mail server emails are not sent, only shown here."""
     return page_shell(
@@ -152,5 +116,13 @@ def outbox_page() -> rx.Component:
             margin_bottom="16px",
         ),
         _emails(),
-        _pager(),
+        pager(
+            "outbox",
+            OutboxState.page,
+            OutboxState.pages,
+            OutboxState.total,
+            "emails",
+            OutboxState.previous_page,
+            OutboxState.next_page,
+        ),
     )

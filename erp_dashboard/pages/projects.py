@@ -5,9 +5,10 @@ import reflex as rx
 from erp_dashboard import routes
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
+from erp_dashboard.components.pager import pager
 from erp_dashboard.components.project_form import project_form
 from erp_dashboard.components.status import status_badge
-from erp_dashboard.services.project_pages import PAGE_SIZE, ProjectRow
+from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.state_machine import ErpState
 from erp_dashboard.states.projects import NONE, ProjectsState
 from erp_dashboard.states.session import SessionState
@@ -149,27 +150,6 @@ def _empty() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(
-            "Previous",
-            size="1",
-            variant="soft",
-            disabled=ProjectsState.page <= 1,
-            on_click=ProjectsState.go_to_page(ProjectsState.page - 1),
-        ),
-        rx.text("Page ", ProjectsState.page, " · ", ProjectsState.total, " projects", size="2"),
-        rx.button(
-            "Next",
-            size="1",
-            variant="soft",
-            disabled=ProjectsState.page * PAGE_SIZE >= ProjectsState.total,
-            on_click=ProjectsState.go_to_page(ProjectsState.page + 1),
-        ),
-        align="center",
-    )
-
-
 def projects_page() -> rx.Component:
     """Projects, with the edited one beside them (above them on a phone)."""
     return page_shell(
@@ -198,7 +178,15 @@ def projects_page() -> rx.Component:
                 ),
                 _empty(),
                 _table(),
-                _pager(),
+                pager(
+                    "projects",
+                    ProjectsState.page,
+                    ProjectsState.pages,
+                    ProjectsState.total,
+                    "projects",
+                    ProjectsState.go_to_page(ProjectsState.page - 1),
+                    ProjectsState.go_to_page(ProjectsState.page + 1),
+                ),
                 flex="1",
                 min_width="0",
                 width="100%",

@@ -52,6 +52,11 @@ class ProjectsState(rx.State):
     _live_gen: str = ""  # the current watch (states/live.py)
     _live_token: str = ""  # and the session it checks
 
+    @rx.var
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, -(-self.total // project_pages.PAGE_SIZE))
+
     async def _reload(self):
         try:
             token = await session_token(self)

@@ -69,7 +69,13 @@ class OutboxState(rx.State):
 
     @rx.event
     async def set_summary(self, wanted: bool):
-        """Opt in or out of the daily summary (for oneself only)."""
-        actor = await current_actor(self)
-        await asyncio.to_thread(daily_summary.set_daily_summary, actor, bool(wanted))
+        """Opt in or out of the daily summary (for oneself only); only a true/false from
+        the switch counts (a forged "false" is not a yes)."""
+        if not isinstance(wanted, bool):
+            return
+        try:
+            actor = await current_actor(self)
+        except NotSignedIn:
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        await asyncio.to_thread(daily_summary.set_daily_summary, actor, wanted)
         self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)

@@ -8,6 +8,7 @@ from erp_dashboard.change_feed import run_change_feed
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
 from erp_dashboard.pages.outbox import outbox_page
+from erp_dashboard.pages.overview import overview_page
 from erp_dashboard.pages.people import people_page
 from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
@@ -18,6 +19,7 @@ from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.outbox import OutboxState
+from erp_dashboard.states.overview import OverviewState
 from erp_dashboard.states.people import PeopleState
 from erp_dashboard.states.projects import ProjectsState
 from erp_dashboard.states.session import SessionState
@@ -36,6 +38,7 @@ app.add_page(
     on_load=SessionState.redirect_if_signed_in,
 )
 SIGNED_IN_PAGES = (  # every page but /login needs a session
+    (overview_page, routes.OVERVIEW, "Overview", OverviewState.open_page),
     (jobs_page, routes.JOBS, "Jobs", JobsState.open_page),
     (projects_page, routes.PROJECTS, "Projects", ProjectsState.open_page),
     (outbox_page, routes.OUTBOX, "Outbox", OutboxState.open_page),

@@ -154,9 +154,11 @@ class ListCount(SQLModel, table=True):
 
 
 class ErpEvent(SQLModel, table=True):
-    """The audit trail: one row per transition (actor None = QuickBooks)."""
+    """The audit trail: one row per transition (actor None = QuickBooks; a refusal keeps
+    QuickBooks' status code in `qb_code` and its message in `comment`)."""
 
     __tablename__ = "erp_event"
+    __table_args__ = (Index("ix_erp_event_code_at", "qb_code", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     qb_job_id: int | None = Field(default=None, foreign_key="qb_job.id", index=True)
@@ -166,6 +168,7 @@ class ErpEvent(SQLModel, table=True):
     from_state: str = Field(max_length=32)
     to_state: str = Field(max_length=32)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    qb_code: int | None = None
 
 
 class WorkItem(SQLModel, table=True):
@@ -237,3 +240,25 @@ class Email(SQLModel, table=True):
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ErpDaily(SQLModel, table=True):
+    """Transitions per UTC day, action, actor (0 = QuickBooks) and QuickBooks status code
+    (0 = none): the overview's rollup, kept by the state machine in each transaction."""
+
+    __tablename__ = "erp_daily"
+    day: date = Field(primary_key=True)
+    action: str = Field(max_length=32, primary_key=True)
+    actor_id: int = Field(default=0, primary_key=True)
+    qb_code: int = Field(default=0, primary_key=True)
+    n: int = 0
+
+
+class DecisionWait(SQLModel, table=True):
+    """Decisions per UTC day by how long the project had waited since it was sent to ERP
+    (a log-scale bucket, see `services.rollup`): the overview's wait percentiles."""
+
+    __tablename__ = "decision_wait"
+    day: date = Field(primary_key=True)
+    bucket: int = Field(primary_key=True)
+    n: int = 0

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 LOGIN = "/login"
+OVERVIEW = "/overview"
 JOBS = "/jobs"
 PROJECTS = "/projects"
 OUTBOX = "/outbox"
@@ -17,3 +18,8 @@ def jobs_list(job_list: str) -> str:
 def jobs_view(params: dict[str, str]) -> str:
     """The Jobs tab showing a view (its address parameters)."""
     return f"{JOBS}?{urlencode(params)}"
+
+
+def overview_view(params: dict[str, str]) -> str:
+    """The overview showing a period (its address parameters)."""
+    return f"{OVERVIEW}?{urlencode(params)}" if params else OVERVIEW

@@ -8,6 +8,7 @@ from erp_dashboard.states.session import SessionState
 
 CONTENT_ID = "content"
 PAGES = (  # (label, route, link, element id); People only for company admins
+    ("Overview", routes.OVERVIEW, routes.OVERVIEW, "nav-overview"),
     ("Jobs", routes.JOBS, routes.jobs_list("ready_to_export"), "nav-jobs"),
     ("Projects", routes.PROJECTS, routes.PROJECTS, "nav-projects"),
     ("Outbox", routes.OUTBOX, routes.OUTBOX, "nav-outbox"),

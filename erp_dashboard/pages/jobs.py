@@ -81,9 +81,38 @@ def _search_box() -> rx.Component:
     )
 
 
+def _code_filter() -> rx.Component:
+    """When the list is narrowed to one QuickBooks status code (from the overview's
+    failure reasons): which, and a way back to every row."""
+    return rx.cond(
+        JobsState.code.is_not_none(),
+        rx.hstack(
+            rx.badge(
+                rx.icon("filter", size=12, aria_hidden="true"),
+                "Only QuickBooks status ",
+                JobsState.code.to_string(),
+                color_scheme="red",
+                variant="soft",
+                size="2",
+                id="code-filter",
+            ),
+            rx.button(
+                "Show all",
+                size="1",
+                variant="ghost",
+                on_click=JobsState.show_every_code,
+                id="show-every-code",
+            ),
+            align="center",
+            spacing="2",
+        ),
+    )
+
+
 def _toolbar() -> rx.Component:
     return rx.flex(
         _search_box(),
+        _code_filter(),
         _refresh_customers(),
         rx.spacer(),
         _export_bar(),

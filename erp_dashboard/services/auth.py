@@ -111,22 +111,29 @@ def sign_in(email: str, password: str) -> str:
 
 
 HOME = routes.jobs_list("ready_to_export")
+
+
+def home_for(actor: Actor) -> str:
+    """A user's start page: the overview for a Viewer (a manager), else Ready To Export."""
+    return routes.OVERVIEW if actor.role is Role.VIEWER else HOME
+
+
 MAX_RETURN_PATH = 2000
 
 
-def return_path(wanted: object) -> str:
+def return_path(wanted: object, home: str = HOME) -> str:
     """Where sign-in leads: `wanted` when it is a path on this site (with its query),
-    else the Jobs tab. Anything that could leave the site (`//host`, `/\\host`, a
-    scheme, control characters) or lead back to sign-in falls back to the Jobs tab."""
+    else `home`. Anything that could leave the site (`//host`, `/\\host`, a scheme,
+    control characters) or lead back to sign-in falls back to `home`."""
     if not isinstance(wanted, str) or not wanted or len(wanted) > MAX_RETURN_PATH:
-        return HOME
+        return home
     if "\\" in wanted or any(ch < " " or ch == "\x7f" for ch in wanted):
-        return HOME
+        return home
     parts = urlsplit(wanted)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return HOME
+        return home
     if parts.path.startswith("//") or parts.path.rstrip("/") in ("", routes.LOGIN):
-        return HOME
+        return home
     return wanted
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -55,6 +56,7 @@ class PageQuery:
     search: str = ""
     page: int = 1
     page_size: int = 25
+    code: int | None = None  # only projects QuickBooks last refused with this status code
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,14 @@ def check(query: PageQuery) -> PageQuery:
         raise InvalidInput(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
     if len(query.search) > SEARCH_LIMIT:
         raise InvalidInput(f"Search for at most {SEARCH_LIMIT} characters.")
+    if query.code is not None and query.job_list in QB_JOB_LISTS:
+        raise InvalidInput(f"{JobList(query.job_list).label} has no QuickBooks status codes.")
     return query
 
 
 def query_from_url(params: dict[str, str]) -> PageQuery:
     """The view a Jobs-tab address asks for (`filter`, `search`, `sort`, `desc`, `page`,
-    `size`); InvalidInput names the first value it cannot use."""
+    `size`, `code`); InvalidInput names the first value it cannot use."""
     defaults = PageQuery()
     job_list = params.get("filter", defaults.job_list)
     sort = params.get("sort", "name")
@@ -136,6 +140,9 @@ def query_from_url(params: dict[str, str]) -> PageQuery:
         if not (value.isascii() and value.isdigit() and 0 < len(value) <= 6 and int(value)):
             raise InvalidInput(f"The address's {key} must be a whole number from 1.")
         numbers[key] = int(value)
+    code = params.get("code")
+    if code is not None and not re.fullmatch(r"-?[0-9]{1,6}", code):
+        raise InvalidInput("The address's code must be a QuickBooks status code, like 3100.")
     return check(
         PageQuery(
             job_list=job_list,
@@ -144,6 +151,7 @@ def query_from_url(params: dict[str, str]) -> PageQuery:
             search=params.get("search", ""),
             page=numbers["page"],
             page_size=numbers["size"],
+            code=None if code is None else int(code),
         )
     )
 
@@ -160,6 +168,8 @@ def url_params(query: PageQuery) -> dict[str, str]:
         params["page"] = str(query.page)
     if query.page_size != PageQuery.page_size:
         params["size"] = str(query.page_size)
+    if query.code is not None:
+        params["code"] = str(query.code)
     return params
 
 
@@ -200,9 +210,10 @@ def _list_total(session: Session, job_list: str) -> int:
     return session.get(ListCount, job_list).n
 
 
-def _total(session: Session, model, where, job_list: str, searching: bool) -> int:
-    """Rows in the list, or search matches counted up to MATCH_COUNT_LIMIT + 1."""
-    if not searching:
+def _total(session: Session, model, where, job_list: str, narrowed: bool) -> int:
+    """Rows in the list, or (searched or narrowed to a code) matches counted up to
+    MATCH_COUNT_LIMIT + 1."""
+    if not narrowed:
         return _list_total(session, job_list)
     matches = select(model.id).where(*where).limit(MATCH_COUNT_LIMIT + 1).subquery()
     return session.exec(select(func.count()).select_from(matches)).one()
@@ -244,7 +255,9 @@ def _project_page(session: Session, query: PageQuery) -> Page:
     where = [Project.erp_list == query.job_list]
     if text:
         where.append(_project_match(session, text))
-    total = _total(session, Project, where, query.job_list, bool(text))
+    if query.code is not None:
+        where.append(Project.qb_error_code == query.code)
+    total = _total(session, Project, where, query.job_list, bool(text) or query.code is not None)
     ids, order, page, pages = _page_ids(
         session, where, total, query, PROJECT_SORTS[query.sort], Project.id
     )

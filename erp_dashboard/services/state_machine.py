@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from erp_dashboard.models import ErpEvent, ListCount, Project, utcnow
+from erp_dashboard.services import rollup
 from erp_dashboard.services.errors import ConcurrentChange, InvalidTransition, PermissionDenied
 from erp_dashboard.services.permissions import Actor, Role
 
@@ -145,6 +146,8 @@ def move(
 
     Compare-and-set on (state, version): of two concurrent moves exactly one
     matches a row; the other raises ConcurrentChange and its transaction rolls back.
+    The audit event (with QuickBooks' code and message for a refusal) and the overview's
+    rollups are written in the same transaction.
     """
     transition = TRANSITIONS[action]
     if transition.role is QUICKBOOKS:
@@ -167,7 +170,7 @@ def move(
             f"Cannot {transition.verb} project “{project.name}”: it is {current.label}. "
             + (f"Possible now: {', '.join(can)}." if can else "No action is possible now.")
         )
-    now = utcnow()
+    now, sent_at = utcnow(), project.erp_sent_at
     values = {
         "erp_state": transition.target.value,
         "erp_list": LIST_OF_STATE[transition.target],
@@ -196,15 +199,16 @@ def move(
     if old_list != new_list:
         bump_count(session, old_list, -1)
         bump_count(session, new_list, +1)
-    session.add(
-        ErpEvent(
-            project_id=project.id,
-            actor_id=actor.id if actor else None,
-            at=now,
-            action=action,
-            from_state=current.value,
-            to_state=transition.target.value,
-            comment=comment,
-        )
+    event = ErpEvent(
+        project_id=project.id,
+        actor_id=actor.id if actor else None,
+        at=now,
+        action=action,
+        from_state=current.value,
+        to_state=transition.target.value,
+        comment=comment or changes.get("qb_error_message") or "",
+        qb_code=changes.get("qb_error_code"),
     )
+    session.add(event)
+    rollup.count(session, event, sent_at)
     session.flush()

@@ -85,6 +85,7 @@ class JobsState(rx.State):
     search: str = ""
     page: int = 1
     page_size: int = 25
+    code: int | None = None  # only projects QuickBooks refused with this status code
     rows: list[JobRow] = []
     total: int = 0
     total_text: str = "0"
@@ -125,6 +126,7 @@ class JobsState(rx.State):
             search=self.search,
             page=self.page,
             page_size=self.page_size,
+            code=self.code,
         )
 
     async def _fetch(self, query: PageQuery) -> Snapshot:
@@ -197,6 +199,7 @@ class JobsState(rx.State):
     def _set_view(self, query: PageQuery) -> None:
         self.job_list, self.sort, self.descending = query.job_list, query.sort, query.descending
         self.search, self.page, self.page_size = query.search, query.page, query.page_size
+        self.code = query.code
 
     def _address_script(self):
         """Put the view in the address bar, in place (reload and shared links show it)."""
@@ -255,6 +258,11 @@ class JobsState(rx.State):
     async def set_page_size(self, size: str):
         """Rows per page."""
         return await self._requery(page_size=_whole(size), page=1)
+
+    @rx.event
+    async def show_every_code(self):
+        """Drop the QuickBooks status-code filter (the overview's failure links set it)."""
+        return await self._requery(code=None, page=1)
 
     @rx.event(background=True)
     async def watch(self, gen: str):

@@ -25,6 +25,7 @@ class SessionState(rx.State):
     login_error: str = ""
     signing_in: bool = False
     _return_to: str = ""  # the page asked for before sign-in (path and query)
+    _home: str = auth.HOME  # the signed-in user's start page
 
     async def _actor(self) -> Actor:
         """The user behind the cookie, resolved on the server (raises NotSignedIn)."""
@@ -37,6 +38,7 @@ class SessionState(rx.State):
         self.can_approve = actor.role is Role.APPROVER
         self.can_admin = actor.role is Role.ADMIN
         self.is_company_admin = actor.is_company_admin
+        self._home = auth.home_for(actor)
 
     def _forget(self) -> None:
         self.signed_in = False
@@ -62,15 +64,20 @@ class SessionState(rx.State):
             return rx.redirect(auth.sign_in_path(self._return_to))
 
     @rx.event
-    def go_home(self):
-        """The start page is the Jobs tab's Ready To Export list."""
-        return rx.redirect(auth.HOME)
+    async def go_home(self):
+        """To the user's start page (the overview for a Viewer, else Ready To Export);
+        signed out, the Jobs tab's own check leads to sign-in."""
+        try:
+            return rx.redirect(auth.home_for(await self._actor()))
+        except NotSignedIn:
+            return rx.redirect(auth.HOME)
 
     def _onward(self):
-        """To ?next= of /login, else the page remembered, else Jobs (same-site only)."""
+        """To ?next= of /login, else the page remembered, else the user's start page
+        (same-site only)."""
         wanted = self.router.url.query_parameters.get("next") or self._return_to
         self._return_to = ""
-        return rx.redirect(auth.return_path(wanted))
+        return rx.redirect(auth.return_path(wanted, self._home))
 
     @rx.event
     async def redirect_if_signed_in(self):

@@ -130,8 +130,9 @@ def submit_sign_in(page: Page, email: str, password: str = "demo-password") -> N
 
 
 def sign_in(page: Page, base: str, email: str, password: str = "demo-password") -> None:
-    """Sign in from /login; lands on the Jobs tab's Ready To Export list."""
-    page.goto(f"{base}/login")
+    """Sign in from /login, asking for the Jobs tab's Ready To Export list (a Viewer's own
+    start page is the overview)."""
+    page.goto(f"{base}/login?next=%2Fjobs%3Ffilter%3Dready_to_export")
     submit_sign_in(page, email, password)
     page.wait_for_url("**/jobs?filter=ready_to_export", timeout=20_000)
     hydrated(page)

@@ -107,6 +107,11 @@ def refused_project(page: Page, base: str) -> None:
     expect(page.locator("#number-error")).to_contain_text("P-1001")
 
 
+def show_the_numbers(page: Page, base: str) -> None:
+    page.get_by_text("Show the numbers").click()
+    expect(page.locator("#daily-table")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Scan:
     id: str
@@ -141,6 +146,8 @@ DESKTOP_SCANS = [
     Scan("projects-refused-admin", "/projects", "admin", refused_project),
     Scan("outbox-approver", "/outbox", "approver"),
     Scan("outbox-viewer", "/outbox", "viewer"),
+    Scan("overview-viewer", "/overview", "viewer"),
+    Scan("overview-approver", "/overview?range=90d", "approver", show_the_numbers),
     Scan("people-admin", "/people", "admin"),
     Scan("people-viewer", "/people", "viewer"),
 ]
@@ -154,6 +161,7 @@ PHONE_SCANS = [
         "projects-admin",
         "outbox-approver",
         "people-admin",
+        "overview-viewer",
     }
 ]
 

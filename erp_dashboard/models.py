@@ -255,10 +255,10 @@ class ErpDaily(SQLModel, table=True):
 
 
 class DecisionWait(SQLModel, table=True):
-    """Decisions per UTC day by how long the project had waited since it was sent to ERP
-    (a log-scale bucket, see `services.rollup`): the overview's wait percentiles."""
+    """Decisions per week (from Monday, UTC) by how long the project had waited since it
+    was sent to ERP (a log-scale bucket, see `services.rollup`): the overview's percentiles."""
 
     __tablename__ = "decision_wait"
-    day: date = Field(primary_key=True)
+    week: date = Field(primary_key=True)
     bucket: int = Field(primary_key=True)
     n: int = 0

@@ -152,7 +152,7 @@ def _rollups() -> tuple[list, list]:
         daily = sorted(
             (r.day, r.action, r.actor_id, r.qb_code, r.n) for r in s.exec(select(ErpDaily))
         )
-        waits = sorted((r.day, r.bucket, r.n) for r in s.exec(select(DecisionWait)))
+        waits = sorted((r.week, r.bucket, r.n) for r in s.exec(select(DecisionWait)))
     return daily, waits
 
 

@@ -1,5 +1,5 @@
 """The overview's rollups: transitions per day (by action, actor and QuickBooks code) and
-decision waits per day; QuickBooks' code on the audit trail's refusals. Back-filled from
+decision waits per week; QuickBooks' code on the audit trail's refusals. Back-filled from
 the audit trail (a refusal's code and message from its work item).
 
 Revision ID: 0014
@@ -34,7 +34,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "decision_wait",
-        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("week", sa.Date(), primary_key=True),
         sa.Column("bucket", sa.Integer(), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
     )

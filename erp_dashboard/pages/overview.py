@@ -94,9 +94,9 @@ def _card(card: rx.Var) -> rx.Component:
 
 
 def _chart() -> rx.Component:
-    """Stacked bars per day (or week); hovering shows the numbers; the same numbers follow
-    in a table for keyboards and screen readers."""
-    return rx.box(
+    """Stacked bars per day (or week); hovering shows the numbers; the caption says where
+    the same numbers are as a table, for keyboards and screen readers."""
+    return rx.el.figure(
         rx.recharts.bar_chart(
             rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
             *[
@@ -110,26 +110,30 @@ def _chart() -> rx.Component:
             data=OverviewState.points,
             height=280,
         ),
-        aria_hidden="true",
+        rx.el.figcaption(
+            "Stacked bars: synced (green), failed (red), rejected (amber). "
+            "The numbers are under “Show the numbers”.",
+            class_name="chart-caption",
+        ),
+        margin="0",
         width="100%",
     )
 
 
 def _table(headers: tuple[str, ...], rows: rx.Var, cells, table_id: str, label: str, empty: str):
-    """A table of `rows` (its own scroll region when wider than the screen), or `empty`."""
+    """A table of `rows` in its own scroll region (reachable by keyboard) when wider than
+    the screen, or `empty`."""
     return rx.cond(
         rows.length() > 0,
         rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*cells(r)))),
-                variant="surface",
-                size="1",
+            rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
+                rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(*cells(r)))),
                 id=table_id,
+                class_name="overview-table",
             ),
-            overflow_x="auto",
-            width="100%",
-            tab_index=0,  # a table wider than a phone scrolls here, by keyboard too
+            class_name="overview-table-scroll",
+            tab_index=0,
             role="region",
             aria_label=label,
         ),
@@ -144,10 +148,10 @@ def _numbers() -> rx.Component:
             ("Day", "Synced", "Failed", "Rejected"),
             OverviewState.points,
             lambda p: [
-                rx.table.row_header_cell(p["label"]),
-                rx.table.cell(p["synced"]),
-                rx.table.cell(p["failed"]),
-                rx.table.cell(p["rejected"]),
+                rx.el.th(p["label"], scope="row"),
+                rx.el.td(p["synced"]),
+                rx.el.td(p["failed"]),
+                rx.el.td(p["rejected"]),
             ],
             "daily-table",
             "Synced, failed and rejected, in numbers",
@@ -172,14 +176,15 @@ def _failures() -> rx.Component:
         ("Status", "Refusals", "QuickBooks said", "What to do", ""),
         OverviewState.failures,
         lambda f: [
-            rx.table.row_header_cell(
+            rx.el.th(
                 rx.badge(f.kind, " ", f.code, color_scheme="red", variant="soft"),
+                scope="row",
                 white_space="nowrap",
             ),
-            rx.table.cell(f.count),
-            rx.table.cell(f.message, min_width="200px"),
-            rx.table.cell(f.advice, min_width="200px"),
-            rx.table.cell(
+            rx.el.td(f.count),
+            rx.el.td(f.message, min_width="200px"),
+            rx.el.td(f.advice, min_width="200px"),
+            rx.el.td(
                 rx.link("Affected projects", href=f.href, white_space="nowrap"),
             ),
         ],
@@ -194,10 +199,10 @@ def _waits() -> rx.Component:
         ("Week", "Decisions", "Median", "90th percentile"),
         OverviewState.waits,
         lambda w: [
-            rx.table.row_header_cell(w.week, white_space="nowrap"),
-            rx.table.cell(w.decisions),
-            rx.table.cell(w.median),
-            rx.table.cell(w.p90),
+            rx.el.th(w.week, scope="row", white_space="nowrap"),
+            rx.el.td(w.decisions),
+            rx.el.td(w.median),
+            rx.el.td(w.p90),
         ],
         "wait-table",
         "Time to decision per week",
@@ -210,13 +215,13 @@ def _approvers() -> rx.Component:
         ("Approver", "Accepted", "Rejected", "Retried", "Linked", "Updates", "Total"),
         OverviewState.approvers,
         lambda a: [
-            rx.table.row_header_cell(a.name),
-            rx.table.cell(a.accepted),
-            rx.table.cell(a.rejected),
-            rx.table.cell(a.retried),
-            rx.table.cell(a.linked),
-            rx.table.cell(a.updates),
-            rx.table.cell(a.total),
+            rx.el.th(a.name, scope="row"),
+            rx.el.td(a.accepted),
+            rx.el.td(a.rejected),
+            rx.el.td(a.retried),
+            rx.el.td(a.linked),
+            rx.el.td(a.updates),
+            rx.el.td(a.total),
         ],
         "approver-table",
         "Decisions per approver",

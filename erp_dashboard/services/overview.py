@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from erp_dashboard import routes
@@ -24,7 +25,6 @@ PRESET_LABELS = {"today": "Today", "7d": "7 days", "30d": "30 days", "90d": "90 
 DEFAULT_PRESET = "30d"
 MAX_DAYS = 731  # a custom range spans at most two years
 DAILY_UP_TO = 31  # longer periods are charted per week
-SYNCED = ("export_succeeded", "link")  # a project went into QuickBooks
 REFUSED = {"export_failed": JobList.FAILED_TO_EXPORT, "update_failed": JobList.READY_TO_UPDATE}
 APPROVER_COLUMNS = {  # column: the actions it counts
     "accepted": ("export",),
@@ -32,6 +32,13 @@ APPROVER_COLUMNS = {  # column: the actions it counts
     "rejected": ("reject",),
     "linked": ("link",),
     "updates": ("update", "reject_update"),
+}
+COLUMN_OF = {action: column for column, actions in APPROVER_COLUMNS.items() for action in actions}
+CHARTED = {  # the chart's series, by the actions they count
+    "export_succeeded": "synced",
+    "link": "synced",
+    "export_failed": "failed",
+    "reject": "rejected",
 }
 
 
@@ -175,20 +182,39 @@ class Overview:
 
 
 def overview(actor: Actor, period: Period) -> Overview:
-    """The overview of `period`, for any signed-in user."""
+    """The overview of `period`, for any signed-in user: each part one grouped read of
+    the rollups (a few rows per day), never of the audit trail."""
+    in_period = (ErpDaily.day >= period.start, ErpDaily.day <= period.end)
+    total = func.sum(ErpDaily.n)
     with read_only() as session:
-        daily = session.exec(
-            select(ErpDaily).where(ErpDaily.day >= period.start, ErpDaily.day <= period.end)
+        per_day = session.exec(
+            select(ErpDaily.day, ErpDaily.action, total)
+            .where(*in_period, ErpDaily.action.in_(CHARTED))
+            .group_by(ErpDaily.day, ErpDaily.action)
         ).all()
-        lists = {row.erp_list: row.n for row in session.exec(select(ListCount)).all()}
+        refusals = session.exec(
+            select(ErpDaily.action, ErpDaily.qb_code, total)
+            .where(*in_period, ErpDaily.action.in_(REFUSED))
+            .group_by(ErpDaily.action, ErpDaily.qb_code)
+        ).all()
+        decisions = session.exec(
+            select(ErpDaily.actor_id, ErpDaily.action, total)
+            .where(
+                *in_period,
+                ErpDaily.action.in_(COLUMN_OF),
+                ErpDaily.actor_id != rollup.QUICKBOOKS_ACTOR,
+            )
+            .group_by(ErpDaily.actor_id, ErpDaily.action)
+        ).all()
+        lists = dict(session.exec(select(ListCount.erp_list, ListCount.n)).all())
         return Overview(
             period=period,
             weekly=period.days > DAILY_UP_TO,
-            cards=_cards(lists, _oldest_waiting(session), daily),
-            points=_points(period, daily),
-            failures=_failures(session, period, daily),
+            cards=_cards(lists, _oldest_waiting(session), per_day),
+            points=_points(period, per_day),
+            failures=_failures(session, period, refusals),
             waits=_waits(session, period),
-            approvers=_approvers(session, daily),
+            approvers=_approvers(session, decisions),
         )
 
 
@@ -205,9 +231,12 @@ def _oldest_waiting(session: Session) -> datetime | None:
     ).first()
 
 
-def _sum(daily: Iterable[ErpDaily], actions: Iterable[str]) -> int:
-    wanted = set(actions)
-    return sum(row.n for row in daily if row.action in wanted)
+def _totals(per_day: Iterable[tuple[date, str, int]]) -> Counter[str]:
+    """The period's total of each charted series."""
+    totals: Counter[str] = Counter()
+    for _day, action, n in per_day:
+        totals[CHARTED[action]] += n
+    return totals
 
 
 def age_text(seconds: float) -> str:
@@ -222,11 +251,11 @@ def age_text(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def _cards(lists: dict[str, int], oldest: datetime | None, daily: list[ErpDaily]) -> list[Card]:
+def _cards(lists: dict[str, int], oldest: datetime | None, per_day: list) -> list[Card]:
     waiting = "Nothing waits for approval."
     if oldest is not None:
         waiting = f"Oldest waiting {age_text((utcnow() - oldest).total_seconds())}."
-    failed_new = _sum(daily, ["export_failed"])
+    totals = _totals(per_day)
     return [
         Card(
             "ready_to_export",
@@ -238,7 +267,7 @@ def _cards(lists: dict[str, int], oldest: datetime | None, daily: list[ErpDaily]
         Card(
             "synced",
             "Synced in the period",
-            _sum(daily, SYNCED),
+            totals["synced"],
             "Exported to or linked in QuickBooks.",
             routes.jobs_list(JobList.SYNCED),
         ),
@@ -246,13 +275,13 @@ def _cards(lists: dict[str, int], oldest: datetime | None, daily: list[ErpDaily]
             "failed_to_export",
             "Failed To Export now",
             lists.get(JobList.FAILED_TO_EXPORT, 0),
-            f"{failed_new} new in the period.",
+            f"{totals['failed']} new in the period.",
             routes.jobs_list(JobList.FAILED_TO_EXPORT),
         ),
         Card(
             "rejected",
             "Rejected in the period",
-            _sum(daily, ["reject"]),
+            totals["rejected"],
             "Sent back to their project admins.",
             routes.PROJECTS,
         ),
@@ -277,22 +306,12 @@ def _bucket_start(day: date, weekly: bool) -> date:
     return day - timedelta(days=day.weekday()) if weekly else day
 
 
-def _points(period: Period, daily: list[ErpDaily]) -> list[Point]:
+def _points(period: Period, per_day: list[tuple[date, str, int]]) -> list[Point]:
     """Synced, failed and rejected per day, or per week (from Monday) for long periods."""
     weekly = period.days > DAILY_UP_TO
     tally: dict[date, Counter[str]] = defaultdict(Counter)
-    for row in daily:
-        series = (
-            "synced"
-            if row.action in SYNCED
-            else "failed"
-            if row.action == "export_failed"
-            else "rejected"
-            if row.action == "reject"
-            else None
-        )
-        if series:
-            tally[_bucket_start(row.day, weekly)][series] += row.n
+    for day, action, n in per_day:
+        tally[_bucket_start(day, weekly)][CHARTED[action]] += n
     starts, day = [], _bucket_start(period.start, weekly)
     while day <= period.end:
         starts.append(day)
@@ -309,12 +328,9 @@ def _points(period: Period, daily: list[ErpDaily]) -> list[Point]:
     ]
 
 
-def _failures(session: Session, period: Period, daily: list[ErpDaily]) -> list[FailureReason]:
+def _failures(session: Session, period: Period, refusals: list) -> list[FailureReason]:
     """Refusals per kind and status code, most frequent first, each with its latest message."""
-    counts: Counter[tuple[str, int]] = Counter()
-    for row in daily:
-        if row.action in REFUSED:
-            counts[row.action, row.qb_code] += row.n
+    counts = {(action, code): n for action, code, n in refusals}
     since = datetime.combine(period.start, time.min, tzinfo=UTC)
     until = since + timedelta(days=period.days)
     reasons = []
@@ -358,12 +374,14 @@ def percentile(histogram: dict[int, int], fraction: float) -> float:
 
 
 def _waits(session: Session, period: Period) -> list[WaitWeek]:
-    """Median and 90th percentile wait per week (from Monday) with decisions in the period."""
+    """Median and 90th percentile wait for each week that overlaps the period."""
     weeks: dict[date, Counter[int]] = defaultdict(Counter)
-    for row in session.exec(
-        select(DecisionWait).where(DecisionWait.day >= period.start, DecisionWait.day <= period.end)
+    for week, bucket, n in session.exec(
+        select(DecisionWait.week, DecisionWait.bucket, DecisionWait.n).where(
+            DecisionWait.week >= rollup.week_of(period.start), DecisionWait.week <= period.end
+        )
     ):
-        weeks[_bucket_start(row.day, True)][row.bucket] += row.n
+        weeks[week][bucket] += n
     return [
         WaitWeek(
             week,
@@ -375,16 +393,57 @@ def _waits(session: Session, period: Period) -> list[WaitWeek]:
     ]
 
 
-def _approvers(session: Session, daily: list[ErpDaily]) -> list[ApproverTally]:
+def _approvers(session: Session, decisions: list[tuple[int, str, int]]) -> list[ApproverTally]:
     """Each person's decisions in the period, most first."""
     per: dict[int, Counter[str]] = defaultdict(Counter)
-    column_of = {a: column for column, actions in APPROVER_COLUMNS.items() for a in actions}
-    for row in daily:
-        if row.action in column_of and row.actor_id != rollup.QUICKBOOKS_ACTOR:
-            per[row.actor_id][column_of[row.action]] += row.n
+    for actor_id, action, n in decisions:
+        per[actor_id][COLUMN_OF[action]] += n
     names = dict(session.exec(select(User.id, User.name).where(User.id.in_(list(per)))).all())
     tallies = [
         ApproverTally(names.get(user_id, f"User {user_id}"), **{c: n[c] for c in APPROVER_COLUMNS})
         for user_id, n in per.items()
     ]
     return sorted(tallies, key=lambda t: (-t.total, t.name))
+
+
+def as_json(found: Overview) -> dict:
+    """The overview as plain JSON values (ISO dates; waits in seconds)."""
+    return {
+        "from": found.period.start.isoformat(),
+        "to": found.period.end.isoformat(),
+        "cards": {card.key: {"value": card.value, "detail": card.detail} for card in found.cards},
+        "per": "week" if found.weekly else "day",
+        "series": [
+            {
+                "start": p.start.isoformat(),
+                "synced": p.synced,
+                "failed": p.failed,
+                "rejected": p.rejected,
+            }
+            for p in found.points
+        ],
+        "refusals": [
+            {"kind": f.kind.lower(), "code": f.code, "count": f.count, "message": f.message}
+            for f in found.failures
+        ],
+        "time_to_decision": [
+            {
+                "week": w.week_start.isoformat(),
+                "decisions": w.decisions,
+                "median_seconds": round(w.median_seconds),
+                "p90_seconds": round(w.p90_seconds),
+            }
+            for w in found.waits
+        ],
+        "approvers": [
+            {
+                "name": a.name,
+                "accepted": a.accepted,
+                "rejected": a.rejected,
+                "retried": a.retried,
+                "linked": a.linked,
+                "updates": a.updates,
+            }
+            for a in found.approvers
+        ],
+    }

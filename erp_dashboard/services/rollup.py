@@ -1,18 +1,18 @@
 """The overview's per-day rollups of the audit trail, kept in step with every transition.
 
 `erp_daily` counts transitions per UTC day, action, actor and QuickBooks status code;
-`decision_wait` counts first decisions per day by how long the project had waited since
-it was sent to ERP, in log-scale buckets about 5 % apart (percentiles read from them are
-within that of the exact value). The state machine calls `count` in the transition's own
-transaction; `rebuild` recomputes both from the audit trail (the migration that adds them
-back-fills with it).
+`decision_wait` counts first decisions per week (from Monday) by how long the project had
+waited since it was sent to ERP, in log-scale buckets about 5 % apart (percentiles read
+from them are within that of the exact value). The state machine calls `count` in the
+transition's own transaction; `rebuild` recomputes both from the audit trail (the
+migration that adds them back-fills with it).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -35,6 +35,11 @@ def wait_bucket(seconds: float) -> int:
 def bucket_seconds(bucket: int) -> float:
     """The wait a bucket stands for."""
     return math.expm1(bucket / BUCKETS_PER_E)
+
+
+def week_of(day: date) -> date:
+    """The Monday that starts `day`'s week."""
+    return day - timedelta(days=day.weekday())
 
 
 def _add_one(session: Session, table, keys: dict) -> None:
@@ -62,7 +67,9 @@ def count(session: Session, event: ErpEvent, sent_at: datetime | None) -> None:
     )
     if _is_decision(event.action, event.from_state) and sent_at is not None:
         waited = (event.at - sent_at).total_seconds()
-        _add_one(session, DecisionWait.__table__, {"day": day, "bucket": wait_bucket(waited)})
+        _add_one(
+            session, DecisionWait.__table__, {"week": week_of(day), "bucket": wait_bucket(waited)}
+        )
 
 
 def _is_decision(action: str, from_state: str) -> bool:
@@ -73,7 +80,7 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
     """Recompute both rollups from the projects' audit trail in one pass; returns the
     events read."""
     daily: Counter[tuple[date, str, int, int]] = Counter()
-    waits: Counter[tuple[date, int]] = Counter()
+    waits: Counter[tuple[date, int]] = Counter()  # (week, bucket)
     e = ErpEvent.__table__.c
     rows = conn.execute(
         select(e.project_id, e.at, e.action, e.actor_id, e.qb_code, e.from_state)
@@ -91,14 +98,14 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
         if action == "send":
             sent_at = at
         elif _is_decision(action, from_state) and sent_at is not None:
-            waits[day, wait_bucket((at - sent_at).total_seconds())] += 1
+            waits[week_of(day), wait_bucket((at - sent_at).total_seconds())] += 1
     conn.execute(delete(ErpDaily.__table__))
     conn.execute(delete(DecisionWait.__table__))
     daily_rows = [
         {"day": d, "action": a, "actor_id": u, "qb_code": c, "n": n}
         for (d, a, u, c), n in daily.items()
     ]
-    wait_rows = [{"day": d, "bucket": b, "n": n} for (d, b), n in waits.items()]
+    wait_rows = [{"week": w, "bucket": b, "n": n} for (w, b), n in waits.items()]
     for table, values in ((ErpDaily.__table__, daily_rows), (DecisionWait.__table__, wait_rows)):
         for start in range(0, len(values), chunk):
             conn.execute(insert(table), values[start : start + chunk])

@@ -108,7 +108,7 @@ def refused_project(page: Page, base: str) -> None:
 
 
 def show_the_numbers(page: Page, base: str) -> None:
-    page.get_by_text("Show the numbers").click()
+    page.get_by_text("Show the numbers", exact=True).click()
     expect(page.locator("#daily-table")).to_be_visible()
 
 
@@ -176,7 +176,7 @@ def signed_in(app, browser):
             ctx = browser.new_context(viewport=DESKTOP)
             page = ctx.new_page()
             sign_in(page, app["base"], USERS[role])
-            page.wait_for_url(re.compile(r"/jobs"), timeout=20_000)
+            page.wait_for_url(re.compile(r"/(jobs|overview)"), timeout=20_000)  # start pages
             states[role] = ctx.storage_state()
             ctx.close()
         return states[role]

@@ -18,7 +18,8 @@ from sqlmodel import delete, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, utcnow
-from erp_dashboard.services import jobs
+from erp_dashboard.services import jobs, mail_delivery
+from erp_dashboard.services.errors import InvalidTransition, NotFound, PermissionDenied
 from erp_dashboard.services.mail_delivery import (
     LEASE,
     MAX_ATTEMPTS,
@@ -375,3 +376,69 @@ def test_an_empty_outbox_has_one_empty_page(world):
 def test_delivery_and_attempts_in_words(status, attempts, delivery, tries):
     view = EmailView(1, utcnow(), status, ("a@example.com",), "S", "B", attempts, "", None, None)
     assert (view.delivery, view.tries) == (delivery, tries)
+
+
+class RefusesBob(Recorder):
+    """Refuses one recipient with 550, accepts the others."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address.startswith("bob@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_date_and_message_id_are_set_and_stay_the_same_on_a_second_copy(db, smtp_server):
+    server = Recorder()
+    settings = smtp_server(server)
+    email_id = queue("Twice")
+    assert deliver_due(settings) == DeliveryReport(sent=1)
+    with unit_of_work() as s:  # as if the worker stopped before recording the acceptance
+        row = s.get(Email, email_id)
+        row.status, row.next_attempt_at = "queued", None
+    assert deliver_due(settings) == DeliveryReport(sent=1)
+    first, second = (r.message for r in server.received)
+    row = stored(email_id)
+    assert (
+        first["Message-ID"]
+        == second["Message-ID"]
+        == (f"<erp-email-{email_id}.{int(row.created_at.timestamp())}@example.com>")
+    )
+    assert first["Date"].datetime == row.created_at.replace(microsecond=0)
+
+
+def test_one_bad_recipient_does_not_fail_the_email_for_the_others(db, smtp_server):
+    server = RefusesBob()
+    settings = smtp_server(server)
+    email_id = queue("Team news", to="ann@example.com, bob@example.com, pam@example.com")
+    assert deliver_due(settings) == DeliveryReport(sent=1)
+    [got] = server.received
+    assert got.rcpt_tos == ["ann@example.com", "pam@example.com"]
+    row = stored(email_id)
+    assert row.status == "sent"
+    assert row.last_error.startswith("not delivered to bob@example.com (550")
+
+
+def test_a_company_admin_sends_a_failed_email_again(world, smtp_server):
+    settings = smtp_server(NoSuchUser())
+    email_id = queue("Nobody home")
+    deliver_due(settings)
+    assert stored(email_id).status == "failed"
+
+    with pytest.raises(PermissionDenied, match="Only a company admin"):
+        mail_delivery.requeue(world.approver, email_id)
+    assert stored(email_id).status == "failed"
+
+    assert mail_delivery.requeue(world.admin, email_id) == "“Nobody home” will be sent again."
+    row = stored(email_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 0, None)
+    assert row.last_error.startswith("sent again by Pam Admin after: ") and "550" in row.last_error
+
+    with pytest.raises(InvalidTransition, match="only a failed email can be sent again"):
+        mail_delivery.requeue(world.admin, email_id)
+    with pytest.raises(NotFound):
+        mail_delivery.requeue(world.admin, 999_999)
+
+    server = Recorder()
+    assert deliver_due(smtp_server(server)) == DeliveryReport(sent=1)
+    assert stored(email_id).status == "sent" and len(server.received) == 1

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard.components.layout import page_shell
+from erp_dashboard.components.notice import notice
 from erp_dashboard.components.pager import pager
 from erp_dashboard.states.outbox import OutboxState
 
@@ -25,12 +26,24 @@ def _delivery(email: rx.Var) -> rx.Component:
 
 
 def _tries(email: rx.Var) -> rx.Component:
-    """ "—", "1 try", "3 tries", and the last error when there is one."""
+    """ "—", "1 try", "3 tries", the last error when there is one, and for a company admin
+    a way to send a failed email again."""
     return rx.box(
         rx.text(email["tries"], size="2"),
         rx.cond(
             email["last_error"] != "",
             rx.text("Last error: ", email["last_error"], size="1", color_scheme="red"),
+        ),
+        rx.cond(
+            OutboxState.can_requeue & (email["status"] == "failed"),
+            rx.button(
+                "Send again",
+                size="1",
+                variant="soft",
+                margin_top="4px",
+                on_click=OutboxState.requeue(email["id"]),
+                aria_label="Send again: " + email["subject"],
+            ),
         ),
     )
 
@@ -115,6 +128,7 @@ def outbox_page() -> rx.Component:
             width="100%",
             margin_bottom="16px",
         ),
+        notice(OutboxState.notice, OutboxState.notice_ok, "outbox-notice"),
         _emails(),
         pager(
             "outbox",

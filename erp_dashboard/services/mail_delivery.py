@@ -35,13 +35,15 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import select
 
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import Email, utcnow
-from erp_dashboard.services.permissions import Actor
+from erp_dashboard.services.errors import InvalidTransition, NotFound
+from erp_dashboard.services.permissions import Actor, require_company_admin
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +255,33 @@ def outbox_page(actor: Actor, page: object = 1, page_size: int = PAGE_SIZE) -> O
     return OutboxPage(emails=views, page=number, pages=pages, total=total)
 
 
+def requeue(actor: Actor, email_id: int) -> str:
+    """Send a failed email again (a company admin, e.g. after fixing an address or the
+    mail server): queued at once, its attempts counted afresh, its last error kept."""
+    require_company_admin(actor, "send a failed email again")
+    with unit_of_work() as session:
+        email = session.get(Email, email_id)
+        if email is None:
+            raise NotFound("That email is no longer in the outbox.")
+        won = session.execute(
+            update(Email)
+            .where(Email.id == email_id, Email.status == FAILED)
+            .values(
+                status=QUEUED,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=f"sent again by {actor.name} after: {email.last_error}",
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            raise InvalidTransition(
+                f"“{email.subject}” is {DELIVERY_WORDS.get(email.status, email.status)}; "
+                "only a failed email can be sent again."
+            )
+        return f"“{email.subject}” will be sent again."
+
+
 def _due(now: datetime):
     """Queued and its time has come, or claimed by a worker whose lease has ended."""
     return or_(
@@ -336,8 +365,17 @@ def _message(email: Email, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = email.subject
+    message["Date"] = format_datetime(email.created_at)
+    message["Message-ID"] = message_id(email, sender)
     message.set_content(email.body)
     return message
+
+
+def message_id(email: Email, sender: str) -> str:
+    """The same Message-ID on every attempt, so a copy sent twice (a worker that stopped
+    after the server accepted it) is recognised as one email by mail clients."""
+    domain = sender.rpartition("@")[2].strip(" <>") or "erp-integrations.invalid"
+    return f"<erp-email-{email.id}.{int(email.created_at.timestamp())}@{domain}>"
 
 
 def _classify(exc: OSError) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from erp_dashboard import routes
 from erp_dashboard.services import auth, daily_summary, mail_delivery
-from erp_dashboard.services.errors import NotSignedIn
+from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.mail_delivery import EmailView
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.session import current_actor
@@ -17,6 +17,7 @@ from erp_dashboard.states.session import current_actor
 def _row(email: EmailView) -> dict[str, str]:
     """An email as the page shows it, every value as text."""
     return {
+        "id": str(email.id),
         "written": email.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         "to": ", ".join(email.recipients),
         "subject": email.subject,
@@ -36,7 +37,10 @@ class OutboxState(rx.State):
     pages: int = 1
     total: int = 0
     is_approver: bool = False
+    can_requeue: bool = False  # a company admin may send a failed email again
     wants_summary: bool = False
+    notice: str = ""
+    notice_ok: bool = True
 
     async def _show(self, page: int, *, with_summary: bool = False):
         """Read page `page` (the service keeps it within the outbox), as the signed-in user."""
@@ -48,6 +52,7 @@ class OutboxState(rx.State):
         self.emails = [_row(email) for email in found.emails]
         self.page, self.pages, self.total = found.page, found.pages, found.total
         self.is_approver = actor.role is Role.APPROVER
+        self.can_requeue = actor.is_company_admin
         if with_summary:
             self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
         return None
@@ -79,3 +84,19 @@ class OutboxState(rx.State):
             return rx.redirect(auth.sign_in_path(routes.OUTBOX))
         await asyncio.to_thread(daily_summary.set_daily_summary, actor, wanted)
         self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+
+    @rx.event
+    async def requeue(self, email_id: str):
+        """Send a failed email again (company admins; checked in the service)."""
+        if not (isinstance(email_id, str) and email_id.isascii() and email_id.isdigit()):
+            return None
+        try:
+            actor = await current_actor(self)
+        except NotSignedIn:
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        try:
+            self.notice = await asyncio.to_thread(mail_delivery.requeue, actor, int(email_id))
+            self.notice_ok = True
+        except ServiceError as err:
+            self.notice, self.notice_ok = str(err), False
+        return await self._show(self.page)

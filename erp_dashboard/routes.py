@@ -7,6 +7,7 @@ JOBS = "/jobs"
 PROJECTS = "/projects"
 OUTBOX = "/outbox"
 PEOPLE = "/people"
+JOBS_CSV = "/jobs.csv"
 
 
 def jobs_list(job_list: str) -> str:
@@ -17,3 +18,8 @@ def jobs_list(job_list: str) -> str:
 def jobs_view(params: dict[str, str]) -> str:
     """The Jobs tab showing a view (its address parameters)."""
     return f"{JOBS}?{urlencode(params)}"
+
+
+def jobs_csv(params: dict[str, str]) -> str:
+    """The CSV download of a Jobs view (its address parameters): every row, so no page."""
+    return f"{JOBS_CSV}?{urlencode({k: v for k, v in params.items() if k not in ('page', 'size')})}"

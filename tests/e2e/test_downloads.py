@@ -44,7 +44,7 @@ def test_download_csv_saves_the_view_on_screen(app, new_page):
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.startswith("synced-")
-    data = open(download.value.path(), "rb").read()
+    data = download.value.path().read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == [header for header, _ in COLUMNS]

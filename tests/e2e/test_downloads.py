@@ -69,6 +69,11 @@ def test_a_company_admin_makes_and_revokes_an_api_token(app, new_page):
     secret = secret_field.input_value()
     expect(section.locator('tr[data-token="E2E dashboard"]')).to_contain_text("never")
     assert_accessible(page, "/people with a new API token")
+    page.set_viewport_size(PHONE)
+    copy = section.get_by_role("button", name="Copy token")
+    copy.scroll_into_view_if_needed()
+    expect(copy).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert api_status(app["base"], secret) == 200
 
     section.get_by_role("button", name="Done").click()

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard import routes
+from erp_dashboard.api.app import api_app
 from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.change_feed import run_change_feed
 from erp_dashboard.pages.jobs import jobs_page
@@ -27,7 +28,7 @@ from erp_dashboard.states.session import SessionState
 prepare_database()
 
 app = rx.App(
-    api_transformer=[soap_app(WebConnector()), download_app()],
+    api_transformer=[soap_app(WebConnector()), download_app(), api_app()],
     stylesheets=["/toasts.css", "/theme.css", "/jobs.css"],
     head_components=[rx.script(src="/keys.js")],
 )

@@ -262,3 +262,18 @@ class DecisionWait(SQLModel, table=True):
     week: date = Field(primary_key=True)
     bucket: int = Field(primary_key=True)
     n: int = 0
+
+
+class ApiToken(SQLModel, table=True):
+    """A read-only token for the JSON API; only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    hint: str = Field(max_length=16)  # the secret's first characters, to tell tokens apart
+    created_by_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by_id: int | None = Field(default=None, foreign_key="user.id")

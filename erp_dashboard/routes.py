@@ -8,6 +8,8 @@ JOBS = "/jobs"
 PROJECTS = "/projects"
 OUTBOX = "/outbox"
 PEOPLE = "/people"
+JOBS_CSV = "/jobs.csv"
+OVERVIEW_CSV = "/overview.csv"
 
 
 def jobs_list(job_list: str) -> str:
@@ -23,3 +25,13 @@ def jobs_view(params: dict[str, str]) -> str:
 def overview_view(params: dict[str, str]) -> str:
     """The overview showing a period (its address parameters)."""
     return f"{OVERVIEW}?{urlencode(params)}" if params else OVERVIEW
+
+
+def jobs_csv(params: dict[str, str]) -> str:
+    """The CSV download of a Jobs view (its address parameters): every row, so no page."""
+    return f"{JOBS_CSV}?{urlencode({k: v for k, v in params.items() if k not in ('page', 'size')})}"
+
+
+def overview_csv(params: dict[str, str]) -> str:
+    """The CSV download of the overview's daily table for a period."""
+    return f"{OVERVIEW_CSV}?{urlencode(params)}" if params else OVERVIEW_CSV

@@ -13,6 +13,7 @@ from alembic import command
 from erp_dashboard.db import engine, read_only, unit_of_work
 from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent
 from erp_dashboard.services import (
+    api_tokens,
     auth,
     export_queue,
     job_lists,
@@ -26,7 +27,7 @@ from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.overview import Period
 from erp_dashboard.simulator.quickbooks import add_customer
 from erp_dashboard.startup import ROOT
-from tests.builders import drain
+from tests.builders import PASSWORD, drain
 
 NOV = 2026, 11
 
@@ -251,3 +252,79 @@ def test_a_viewer_starts_on_the_overview_others_on_ready_to_export(world):
     assert auth.return_path("", "/overview") == "/overview"
     assert auth.return_path("//evil.example", "/overview") == "/overview"
     assert auth.return_path("/jobs?filter=synced", "/overview") == "/jobs?filter=synced"
+
+
+# ----- over HTTP: the read API's summary and the daily table's CSV ---------------------
+
+
+def _client():
+    from starlette.testclient import TestClient
+
+    from erp_dashboard.api.app import api_app
+
+    return TestClient(api_app())
+
+
+def test_the_api_summary_of_a_period(history):
+    token = api_tokens.create(history.admin, "Board").secret
+    reply = _client().get(
+        "/api/v1/summary?from=2026-11-01&to=2026-11-05",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert (body["from"], body["to"], body["per"]) == ("2026-11-01", "2026-11-05", "day")
+    assert body["cards"]["synced"]["value"] == 2 and body["cards"]["rejected"]["value"] == 1
+    assert body["series"][2] == {"start": "2026-11-03", "synced": 2, "failed": 1, "rejected": 0}
+    [refusal] = body["refusals"]
+    assert (refusal["kind"], refusal["code"], refusal["count"]) == ("export", 3100, 1)
+    [week] = body["time_to_decision"]
+    assert week["week"] == "2026-11-02" and week["decisions"] == 4
+    assert week["median_seconds"] == pytest.approx(7200, rel=0.05)
+    assert [a["name"] for a in body["approvers"]] == ["Ann Approver", "Bob Approver"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("?from=2026-13-01", 422, "from must be a date"),
+        ("?range=year", 422, "range must be one of"),
+        ("?from=2026-11-05&to=2026-11-01", 422, "must not be after its end"),
+        ("?week=1", 422, "Unknown parameter 'week'"),
+    ],
+)
+def test_a_bad_summary_request_is_named(history, query, status, words):
+    token = api_tokens.create(history.admin, "Board").secret
+    reply = _client().get(f"/api/v1/summary{query}", headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == status and words in reply.json()["message"], reply.text
+
+
+def test_the_summary_needs_a_token(history):
+    reply = _client().get("/api/v1/summary")
+    assert reply.status_code == 401 and reply.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_daily_table_as_csv(history):
+    import csv
+    import io
+
+    cookie = auth.sign_in("vic@example.com", PASSWORD)
+    client = _client()
+    client.cookies.set("erp_session", cookie)
+    reply = client.get("/overview.csv?from=2026-11-01&to=2026-11-04")
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-disposition"] == (
+        'attachment; filename="overview-2026-11-01-to-2026-11-04.csv"'
+    )
+    assert reply.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["Day", "Synced", "Failed", "Rejected"],
+        ["2026-11-01", "0", "0", "0"],
+        ["2026-11-02", "0", "0", "1"],
+        ["2026-11-03", "2", "1", "0"],
+        ["2026-11-04", "0", "0", "0"],
+    ]
+    assert client.get("/overview.csv?from=nope").status_code == 422
+    client.cookies.clear()
+    assert client.get("/overview.csv").status_code == 401

@@ -3,7 +3,7 @@ decision waits per week; QuickBooks' code on the audit trail's refusals. Back-fi
 the audit trail (a refusal's code and message from its work item).
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from erp_dashboard.services import rollup
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -109,10 +109,25 @@ def _code_filter() -> rx.Component:
     )
 
 
+def _download_link() -> rx.Component:
+    """The view (every page of it) as a CSV file: a link the browser follows itself
+    (`reload_document`: React Router leaves it alone) and downloads."""
+    return rx.el.a(
+        rx.icon("file-down", size=16, aria_hidden="true"),
+        "Download CSV",
+        href=JobsState.csv_href,
+        download="",
+        reload_document=True,
+        id="download-csv",
+        class_name="download-csv",
+    )
+
+
 def _toolbar() -> rx.Component:
     return rx.flex(
         _search_box(),
         _code_filter(),
+        _download_link(),
         _refresh_customers(),
         rx.spacer(),
         _export_bar(),

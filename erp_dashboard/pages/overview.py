@@ -142,6 +142,27 @@ def _table(headers: tuple[str, ...], rows: rx.Var, cells, table_id: str, label: 
 
 
 def _numbers() -> rx.Component:
+    """The chart's numbers as a table on demand, and as a CSV download."""
+    return rx.flex(
+        _numbers_table(),
+        rx.el.a(
+            rx.icon("file-down", size=16, aria_hidden="true"),
+            "Download CSV",
+            href=OverviewState.csv_href,
+            download="",
+            reload_document=True,
+            id="overview-csv",
+            class_name="download-csv",
+        ),
+        justify="between",
+        align="start",
+        gap="12px",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _numbers_table() -> rx.Component:
     return rx.el.details(
         rx.el.summary("Show the numbers", cursor="pointer"),
         _table(

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from erp_dashboard.components.api_tokens import api_tokens_section
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
 from erp_dashboard.services.people import Person
@@ -161,4 +162,5 @@ def people_page() -> rx.Component:
             ("denied", _not_allowed()),
             rx.spinner(size="3", id="people-loading"),
         ),
+        api_tokens_section(),
     )

@@ -191,11 +191,31 @@ def _project_match(session: Session, text: str):
     return or_(*(col.ilike(like_pattern(text), escape="\\") for col in SEARCHED_COLUMNS))
 
 
-def _page_ids(session: Session, where, total: int, query: PageQuery, sort_col, id_col):
+def view_rows(session: Session, query: PageQuery):
+    """A view in SQL: its table, the conditions its rows meet (list, search, QuickBooks
+    code), and their order (the sort column, then the id). The Jobs tab, downloads and
+    the API share it."""
+    text = query.search.strip()
+    if query.job_list in QB_JOB_LISTS:
+        model, where = QbJob, [QbJob.erp_list == query.job_list]
+        if text:
+            where.append(QbJob.full_name.ilike(like_pattern(text), escape="\\"))
+        sort_col = QB_JOB_SORTS[query.sort]
+    else:
+        model, where = Project, [Project.erp_list == query.job_list]
+        if text:
+            where.append(_project_match(session, text))
+        if query.code is not None:
+            where.append(Project.qb_error_code == query.code)
+        sort_col = PROJECT_SORTS[query.sort]
+    order = (sort_col.desc(), model.id.desc()) if query.descending else (sort_col, model.id)
+    return model, where, order
+
+
+def _page_ids(session: Session, where, order, total: int, query: PageQuery, id_col):
     """The ids on the asked-for page, read from the sort index alone (then joined)."""
     pages = max(1, -(-total // query.page_size))
     page = min(max(1, query.page), pages)
-    order = (sort_col.desc(), id_col.desc()) if query.descending else (sort_col, id_col)
     ids = (
         select(id_col)
         .where(*where)
@@ -203,7 +223,7 @@ def _page_ids(session: Session, where, total: int, query: PageQuery, sort_col, i
         .offset((page - 1) * query.page_size)
         .limit(query.page_size)
     )
-    return ids.scalar_subquery(), order, page, pages
+    return ids.scalar_subquery(), page, pages
 
 
 def _list_total(session: Session, job_list: str) -> int:
@@ -251,16 +271,10 @@ def _waiting(p: Project, in_flight: dict[int, WorkItem], now: datetime) -> dict[
 
 def _project_page(session: Session, query: PageQuery) -> Page:
     creator = aliased(User)
-    text = query.search.strip()
-    where = [Project.erp_list == query.job_list]
-    if text:
-        where.append(_project_match(session, text))
-    if query.code is not None:
-        where.append(Project.qb_error_code == query.code)
-    total = _total(session, Project, where, query.job_list, bool(text) or query.code is not None)
-    ids, order, page, pages = _page_ids(
-        session, where, total, query, PROJECT_SORTS[query.sort], Project.id
-    )
+    _, where, order = view_rows(session, query)
+    narrowed = bool(query.search.strip()) or query.code is not None
+    total = _total(session, Project, where, query.job_list, narrowed)
+    ids, page, pages = _page_ids(session, where, order, total, query, Project.id)
     rows = session.exec(
         select(Project, creator.name, Customer.full_name, Customer.list_id)
         .join(creator, creator.id == Project.creator_id)
@@ -305,14 +319,9 @@ def _project_page(session: Session, query: PageQuery) -> Page:
 
 
 def _qb_job_page(session: Session, query: PageQuery) -> Page:
-    text = query.search.strip()
-    where = [QbJob.erp_list == query.job_list]
-    if text:
-        where.append(QbJob.full_name.ilike(like_pattern(text), escape="\\"))
-    total = _total(session, QbJob, where, query.job_list, bool(text))
-    ids, order, page, pages = _page_ids(
-        session, where, total, query, QB_JOB_SORTS[query.sort], QbJob.id
-    )
+    _, where, order = view_rows(session, query)
+    total = _total(session, QbJob, where, query.job_list, bool(query.search.strip()))
+    ids, page, pages = _page_ids(session, where, order, total, query, QbJob.id)
     rows = session.exec(select(QbJob).where(QbJob.id.in_(ids)).order_by(*order)).all()
     label = JobList(query.job_list).label
     return Page(

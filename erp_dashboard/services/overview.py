@@ -4,7 +4,7 @@ decisions take, over a period of UTC days (from the rollups, never by scanning).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from erp_dashboard import routes
 from erp_dashboard.db import read_only
 from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent, ListCount, Project, User, utcnow
-from erp_dashboard.services import rollup
+from erp_dashboard.services import csv_export, rollup
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.outcomes import next_step
 from erp_dashboard.services.permissions import Actor
@@ -447,3 +447,17 @@ def as_json(found: Overview) -> dict:
             for a in found.approvers
         ],
     }
+
+
+def csv_filename(period: Period) -> str:
+    """The daily table's file name, e.g. overview-2026-10-28-to-2026-11-26.csv."""
+    return f"overview-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+
+
+def daily_csv(actor: Actor, period: Period) -> Iterator[bytes]:
+    """The chart's numbers as CSV: one row per day (per week for long periods)."""
+    found = overview(actor, period)
+    return csv_export.table_chunks(
+        ("Week from" if found.weekly else "Day", "Synced", "Failed", "Rejected"),
+        ((p.start, p.synced, p.failed, p.rejected) for p in found.points),
+    )

@@ -92,6 +92,7 @@ class JobsState(rx.State):
     pages: int = 1
     counts: dict[str, int] = {}
     load_error: str = ""
+    csv_href: str = routes.jobs_csv({"filter": JobList.READY_TO_EXPORT.value})  # the view's CSV
 
     decisions: dict[int, str] = {}
     chosen: dict[int, str] = {}
@@ -200,6 +201,7 @@ class JobsState(rx.State):
         self.job_list, self.sort, self.descending = query.job_list, query.sort, query.descending
         self.search, self.page, self.page_size = query.search, query.page, query.page_size
         self.code = query.code
+        self.csv_href = routes.jobs_csv(job_lists.url_params(query))
 
     def _address_script(self):
         """Put the view in the address bar, in place (reload and shared links show it)."""

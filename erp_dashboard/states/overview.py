@@ -50,6 +50,7 @@ class OverviewState(rx.State):
     start: str = ""
     end: str = ""
     period_label: str = ""
+    csv_href: str = ""  # the daily table as CSV, for the period shown
     weekly: bool = False
     cards: list[Card] = []
     points: list[dict[str, str | int]] = []  # the chart's data: label, day and each series
@@ -72,6 +73,7 @@ class OverviewState(rx.State):
 
     def _show(self, found: Overview) -> None:
         self.period_label = found.period.label
+        self.csv_href = routes.overview_csv(overview.url_params(found.period))
         self.weekly = found.weekly
         self.cards = found.cards
         self.points = [

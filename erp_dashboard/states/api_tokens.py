@@ -1,0 +1,105 @@
+"""API tokens on the People page: a company admin creates (sees it once) and revokes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime
+
+import reflex as rx
+
+from erp_dashboard import routes
+from erp_dashboard.services import api_tokens, auth
+from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
+from erp_dashboard.states.session import current_actor
+
+
+@dataclasses.dataclass
+class TokenRow:
+    """A token as listed (never its secret)."""
+
+    id: int
+    name: str
+    hint: str
+    created: str
+    last_used: str
+    revoked: str  # "" while it works
+
+
+def _when(at: datetime | None, never: str = "") -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else never
+
+
+def _row(info: api_tokens.TokenInfo) -> TokenRow:
+    return TokenRow(
+        info.id,
+        info.name,
+        info.hint + "…",
+        f"{_when(info.created_at)} by {info.created_by}",
+        _when(info.last_used_at, "never"),
+        _when(info.revoked_at),
+    )
+
+
+class ApiTokensState(rx.State):
+    """The tokens (a handful) and, right after creating one, its secret."""
+
+    tokens: list[TokenRow] = []
+    allowed: bool = False  # a company admin
+    new_token: str = ""  # the secret just made: shown until "Done" or the next visit
+    new_token_name: str = ""
+    notice: str = ""
+    notice_ok: bool = True
+
+    async def _call(self, call, *args):
+        """Call a token service as the signed-in user (raises ServiceError), then re-read
+        the list; returns the call's result."""
+        actor = await current_actor(self)
+        result = await asyncio.to_thread(call, actor, *args) if call else None
+        self.tokens = [_row(t) for t in await asyncio.to_thread(api_tokens.tokens, actor)]
+        self.allowed = True
+        return result
+
+    def _refused(self, err: ServiceError):
+        """Say why (or hide the section from a non-admin, or go to sign in)."""
+        if isinstance(err, NotSignedIn):
+            return rx.redirect(auth.sign_in_path(routes.PEOPLE))
+        if isinstance(err, PermissionDenied):
+            self.tokens, self.allowed, self.new_token = [], False, ""
+        else:
+            self.notice, self.notice_ok = str(err), False
+        return None
+
+    @rx.event
+    async def load(self):
+        """When the section appears: the list, for company admins (no secret kept)."""
+        self.new_token = self.new_token_name = self.notice = ""
+        try:
+            await self._call(None)
+        except ServiceError as err:
+            return self._refused(err)
+
+    @rx.event
+    async def create(self, form: dict):
+        """Make a token named in the form; its secret is shown this once."""
+        name = str(form.get("token_name", "")) if isinstance(form, dict) else ""
+        self.new_token = self.notice = ""
+        try:
+            made = await self._call(api_tokens.create, name)
+        except ServiceError as err:
+            return self._refused(err)
+        self.new_token, self.new_token_name = made.secret, made.info.name
+
+    @rx.event
+    def forget_new_token(self):
+        """The admin has copied the secret: it leaves the page."""
+        self.new_token = self.new_token_name = ""
+
+    @rx.event
+    async def revoke(self, token_id: int):
+        """Revoke a token; the API refuses it from then on."""
+        self.new_token = ""
+        try:
+            self.notice, self.notice_ok = await self._call(api_tokens.revoke, token_id), True
+        except ServiceError as err:
+            return self._refused(err)

@@ -158,7 +158,6 @@ class ErpEvent(SQLModel, table=True):
     QuickBooks' status code in `qb_code` and its message in `comment`)."""
 
     __tablename__ = "erp_event"
-    __table_args__ = (Index("ix_erp_event_code_at", "qb_code", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     qb_job_id: int | None = Field(default=None, foreign_key="qb_job.id", index=True)
@@ -252,6 +251,8 @@ class ErpDaily(SQLModel, table=True):
     actor_id: int = Field(default=0, primary_key=True)
     qb_code: int = Field(default=0, primary_key=True)
     n: int = 0
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # QuickBooks' latest message that day, for a refusal
 
 
 class DecisionWait(SQLModel, table=True):

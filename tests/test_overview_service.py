@@ -151,7 +151,8 @@ def test_refusal_event_keeps_quickbooks_code_and_message(history):
 def _rollups() -> tuple[list, list]:
     with read_only() as s:
         daily = sorted(
-            (r.day, r.action, r.actor_id, r.qb_code, r.n) for r in s.exec(select(ErpDaily))
+            (r.day, r.action, r.actor_id, r.qb_code, r.n, r.message)
+            for r in s.exec(select(ErpDaily))
         )
         waits = sorted((r.week, r.bucket, r.n) for r in s.exec(select(DecisionWait)))
     return daily, waits

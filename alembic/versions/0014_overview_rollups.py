@@ -23,7 +23,6 @@ REFUSALS = "('export_failed', 'update_failed')"
 
 def upgrade() -> None:
     op.add_column("erp_event", sa.Column("qb_code", sa.Integer(), nullable=True))
-    op.create_index("ix_erp_event_code_at", "erp_event", ["qb_code", "at"])
     op.create_table(
         "erp_daily",
         sa.Column("day", sa.Date(), primary_key=True),
@@ -31,6 +30,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), primary_key=True),
         sa.Column("qb_code", sa.Integer(), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("message", sa.Text(), server_default="", nullable=False),
     )
     op.create_table(
         "decision_wait",
@@ -54,5 +54,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("decision_wait")
     op.drop_table("erp_daily")
-    op.drop_index("ix_erp_event_code_at", table_name="erp_event")
     op.drop_column("erp_event", "qb_code")

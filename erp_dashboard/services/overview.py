@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from erp_dashboard import routes
 from erp_dashboard.db import read_only
-from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent, ListCount, Project, User, utcnow
+from erp_dashboard.models import DecisionWait, ErpDaily, ListCount, Project, User, utcnow
 from erp_dashboard.services import csv_export, rollup
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.outcomes import next_step
@@ -193,9 +193,9 @@ def overview(actor: Actor, period: Period) -> Overview:
             .group_by(ErpDaily.day, ErpDaily.action)
         ).all()
         refusals = session.exec(
-            select(ErpDaily.action, ErpDaily.qb_code, total)
-            .where(*in_period, ErpDaily.action.in_(REFUSED))
-            .group_by(ErpDaily.action, ErpDaily.qb_code)
+            select(
+                ErpDaily.day, ErpDaily.action, ErpDaily.qb_code, ErpDaily.n, ErpDaily.message
+            ).where(*in_period, ErpDaily.action.in_(REFUSED))
         ).all()
         decisions = session.exec(
             select(ErpDaily.actor_id, ErpDaily.action, total)
@@ -212,7 +212,7 @@ def overview(actor: Actor, period: Period) -> Overview:
             weekly=period.days > DAILY_UP_TO,
             cards=_cards(lists, _oldest_waiting(session), per_day),
             points=_points(period, per_day),
-            failures=_failures(session, period, refusals),
+            failures=_failures(refusals),
             waits=_waits(session, period),
             approvers=_approvers(session, decisions),
         )
@@ -328,31 +328,24 @@ def _points(period: Period, per_day: list[tuple[date, str, int]]) -> list[Point]
     ]
 
 
-def _failures(session: Session, period: Period, refusals: list) -> list[FailureReason]:
-    """Refusals per kind and status code, most frequent first, each with its latest message."""
-    counts = {(action, code): n for action, code, n in refusals}
-    since = datetime.combine(period.start, time.min, tzinfo=UTC)
-    until = since + timedelta(days=period.days)
+def _failures(refusals: list[tuple[date, str, int, int, str]]) -> list[FailureReason]:
+    """Refusals per kind and status code, most frequent first, each with QuickBooks' latest
+    message (the rollup keeps each day's latest)."""
+    counts: Counter[tuple[str, int]] = Counter()
+    latest: dict[tuple[str, int], tuple[date, str]] = {}
+    for day, action, code, n, message in refusals:
+        counts[action, code] += n
+        if (action, code) not in latest or latest[action, code][0] < day:
+            latest[action, code] = (day, message)
     reasons = []
     for (action, code), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        message = session.exec(
-            select(ErpEvent.comment)
-            .where(
-                ErpEvent.qb_code == code,
-                ErpEvent.action == action,
-                ErpEvent.at >= since,
-                ErpEvent.at < until,
-            )
-            .order_by(ErpEvent.at.desc())
-            .limit(1)
-        ).first()
         updating = action == "update_failed"
         reasons.append(
             FailureReason(
                 code=code,
                 kind="Update" if updating else "Export",
                 count=n,
-                message=message or "",
+                message=latest[action, code][1],
                 advice=next_step(updating, code),
                 href=routes.jobs_view({"filter": REFUSED[action], "code": str(code)}),
             )

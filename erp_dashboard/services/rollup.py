@@ -42,13 +42,14 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _add_one(session: Session, table, keys: dict) -> None:
-    """`n = n + 1` on the row with `keys`, made at 1 when missing (atomic on both engines)."""
+def _add_one(session: Session, table, keys: dict, **latest) -> None:
+    """`n = n + 1` on the row with `keys` (and its `latest` values set), made at 1 when
+    missing (atomic on both engines)."""
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         upsert(table)
-        .values(**keys, n=1)
-        .on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + 1})
+        .values(**keys, **latest, n=1)
+        .on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + 1, **latest})
     )
 
 
@@ -64,6 +65,7 @@ def count(session: Session, event: ErpEvent, sent_at: datetime | None) -> None:
             "actor_id": event.actor_id or QUICKBOOKS_ACTOR,
             "qb_code": event.qb_code or NO_CODE,
         },
+        **({"message": event.comment} if event.qb_code else {}),
     )
     if _is_decision(event.action, event.from_state) and sent_at is not None:
         waited = (event.at - sent_at).total_seconds()
@@ -80,21 +82,25 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
     """Recompute both rollups from the projects' audit trail in one pass; returns the
     events read."""
     daily: Counter[tuple[date, str, int, int]] = Counter()
+    messages: dict[tuple[date, str, int, int], tuple[datetime, str]] = {}  # the latest
     waits: Counter[tuple[date, int]] = Counter()  # (week, bucket)
     e = ErpEvent.__table__.c
     rows = conn.execute(
-        select(e.project_id, e.at, e.action, e.actor_id, e.qb_code, e.from_state)
+        select(e.project_id, e.at, e.action, e.actor_id, e.qb_code, e.from_state, e.comment)
         .where(e.project_id.is_not(None))  # a QuickBooks job's own events are not transitions
         .order_by(e.project_id, e.at, e.id)
         .execution_options(yield_per=chunk)
     )
     read, project, sent_at = 0, None, None
-    for project_id, at, action, actor_id, qb_code, from_state in rows:
+    for project_id, at, action, actor_id, qb_code, from_state, comment in rows:
         read += 1
         if project_id != project:
             project, sent_at = project_id, None
         day = at.date()
-        daily[day, action, actor_id or QUICKBOOKS_ACTOR, qb_code or NO_CODE] += 1
+        key = (day, action, actor_id or QUICKBOOKS_ACTOR, qb_code or NO_CODE)
+        daily[key] += 1
+        if qb_code and (key not in messages or messages[key][0] <= at):
+            messages[key] = (at, comment)
         if action == "send":
             sent_at = at
         elif _is_decision(action, from_state) and sent_at is not None:
@@ -102,8 +108,9 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
     conn.execute(delete(ErpDaily.__table__))
     conn.execute(delete(DecisionWait.__table__))
     daily_rows = [
-        {"day": d, "action": a, "actor_id": u, "qb_code": c, "n": n}
+        {"day": d, "action": a, "actor_id": u, "qb_code": c, "n": n, "message": m}
         for (d, a, u, c), n in daily.items()
+        for m in [messages.get((d, a, u, c), (None, ""))[1]]
     ]
     wait_rows = [{"week": w, "bucket": b, "n": n} for (w, b), n in waits.items()]
     for table, values in ((ErpDaily.__table__, daily_rows), (DecisionWait.__table__, wait_rows)):

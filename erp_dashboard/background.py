@@ -31,6 +31,7 @@ async def simulated_web_connector() -> None:
     """In simulator mode, play the QuickBooks Web Connector against our own /qbwc over HTTP."""
     settings = config.load()
     if settings.qbd_mode != "simulator":
+        log.info("QBD_MODE=%s: a real QuickBooks Web Connector calls /qbwc", settings.qbd_mode)
         return
     url = f"http://127.0.0.1:{get_config().backend_port}/qbwc"
     quickbooks = QuickBooksSimulator()

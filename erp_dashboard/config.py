@@ -10,6 +10,30 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = f"sqlite:///{ROOT / 'data' / 'erp.db'}"
 
 
+QBD_MODES = ("webconnector", "simulator")
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot start with; the message names it and what is allowed."""
+
+
+def _qbd_mode(demo_data: bool) -> str:
+    """Who plays the Web Connector: the real one unless the simulator is asked for, by
+    QBD_MODE=simulator or by demo data (fail closed: a production start never exports
+    into the simulated company)."""
+    mode = os.environ.get("QBD_MODE", "").strip()
+    if not mode:
+        return "simulator" if demo_data else "webconnector"
+    if mode not in QBD_MODES:
+        raise ConfigError(
+            f"QBD_MODE={mode[:40]!r} is not a mode: set QBD_MODE=webconnector (a real "
+            "QuickBooks Web Connector calls /qbwc) or QBD_MODE=simulator (the app plays it "
+            "against a simulated QuickBooks), or leave it unset (webconnector, or simulator "
+            "with ERP_DEMO_DATA=1)."
+        )
+    return mode
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
     return int(raw) if raw.strip() else default
@@ -36,11 +60,12 @@ class Settings:
 
 def load() -> Settings:
     """Read the settings afresh from the environment."""
+    demo_data = os.environ.get("ERP_DEMO_DATA", "") == "1"
     return Settings(
         db_url=os.environ.get("REFLEX_DB_URL") or DEFAULT_DB_URL,
-        demo_data=os.environ.get("ERP_DEMO_DATA", "") == "1",
+        demo_data=demo_data,
         session_hours=_int("ERP_SESSION_HOURS", 12),
-        qbd_mode=os.environ.get("QBD_MODE", "simulator"),
+        qbd_mode=_qbd_mode(demo_data),
         qbwc_username=os.environ.get("QBWC_USERNAME", ""),
         qbwc_password=os.environ.get("QBWC_PASSWORD", ""),
         qbwc_ticket_minutes=_int("QBWC_TICKET_MINUTES", 30),

@@ -82,6 +82,8 @@ class Project(SQLModel, table=True):
         Index("ix_project_list_sent", "erp_list", "erp_sent_at", "id"),
         Index("ix_project_list_start", "erp_list", "start_date", "id"),
         Index("ix_project_list_changed", "erp_list", "erp_changed_at", "id"),
+        # One QuickBooks job ↔ one project (NULL: not linked; any number of those).
+        Index("uq_project_qb_list_id", "qb_list_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -190,6 +192,9 @@ class WorkItem(SQLModel, table=True):
     verify_first: bool = False  # an earlier attempt's outcome is unknown: query before adding
     attempts: int = 0  # times QuickBooks answered "busy" (a record or list in use)
     not_before: datetime | None = None  # a busy item waits until then (backoff)
+    # What the last CustomerAdd/Mod carried (JSON, `export_queue.exported_fields`): what
+    # QuickBooks holds once it says yes, whatever the project row says by then.
+    sent_fields: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class QbwcSession(SQLModel, table=True):

@@ -25,8 +25,9 @@ def _counter(name: str) -> rx.Component:
     )
 
 
-def _field(label: str, name: str, *, locked: bool = False, **props) -> rx.Component:
-    """A labelled input (label `for` = input id); its counter and error describe it."""
+def _field(label: str, name: str, *, locked: rx.Var | bool = False, **props) -> rx.Component:
+    """A labelled input (label `for` = input id), disabled while `locked`; its counter and
+    error describe it."""
     limited = name in TEXT_LIMITS
     described = f"{name}-count {name}-error" if limited else f"{name}-error"
     return rx.vstack(
@@ -41,7 +42,7 @@ def _field(label: str, name: str, *, locked: bool = False, **props) -> rx.Compon
             name=name,
             id=name,
             default_value=ProjectsState.editing[name],
-            disabled=ProjectsState.editing_locked if locked else False,
+            disabled=locked,
             aria_invalid=rx.cond(ProjectsState.field_errors.contains(name), "true", "false"),
             aria_describedby=described,
             on_change=(lambda text: ProjectsState.typed(name, text)) if limited else None,
@@ -86,7 +87,7 @@ def _columns(*fields: rx.Component) -> rx.Component:
 
 def project_form() -> rx.Component:
     """The form for a new or an edited project; its first field takes the focus."""
-    locked = ProjectsState.editing_locked
+    locked, in_flight = ProjectsState.editing_locked, ProjectsState.editing_in_flight
     return rx.card(
         rx.form(
             rx.vstack(
@@ -98,31 +99,37 @@ def project_form() -> rx.Component:
                 rx.cond(
                     locked,
                     rx.callout(
-                        "Waiting in ERP: the name and address are locked until an approver "
-                        "decides, or you retrieve the project.",
+                        rx.cond(
+                            in_flight,
+                            "Being sent to QuickBooks: the name, address, dates and "
+                            "description are locked until QuickBooks answers.",
+                            "Waiting in ERP: the name and address are locked until an approver "
+                            "decides, or you retrieve the project.",
+                        ),
                         icon="lock",
                         size="1",
+                        id="form-locked",
                     ),
                 ),
                 _field(
                     "Name",
                     "name",
-                    locked=True,
+                    locked=locked,
                     aria_required="true",
                     auto_focus=rx.cond(locked, False, True),
                 ),
                 _field("Number", "number", aria_required="true", auto_focus=locked),
-                _field("Street", "street", locked=True),
-                _field("City", "city", locked=True),
+                _field("Street", "street", locked=locked),
+                _field("City", "city", locked=locked),
                 _columns(
-                    _field("State", "state", locked=True),
-                    _field("ZIP", "postal_code", locked=True),
+                    _field("State", "state", locked=locked),
+                    _field("ZIP", "postal_code", locked=locked),
                 ),
                 _columns(
-                    _field("Start", "start_date", type="date"),
-                    _field("Projected end", "projected_end_date", type="date"),
+                    _field("Start", "start_date", locked=in_flight, type="date"),
+                    _field("Projected end", "projected_end_date", locked=in_flight, type="date"),
                 ),
-                _field("Description", "description"),
+                _field("Description", "description", locked=in_flight),
                 _field(
                     "Notify only these Accounting Approvers (emails; empty: all)",
                     "approvers",

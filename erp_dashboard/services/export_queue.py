@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
-from erp_dashboard.services.outcomes import NOT_FOUND
-from erp_dashboard.services.state_machine import bump_count, move
+from erp_dashboard.services.outcomes import DUPLICATE_NAME, NOT_FOUND
+from erp_dashboard.services.state_machine import ErpState, bump_count, move
 from erp_dashboard.services.wc_health import expected_interval
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ MAX_ATTEMPTS = 5  # busy answers or unreadable outcomes before an item fails for
 MAX_BACKOFF = timedelta(hours=1)
 ERROR_MESSAGE_MAX = 1000  # Project.qb_error_message
 FAILED_ACTION = {"add": "export_failed", "mod": "update_failed"}
+IN_FLIGHT = (ErpState.EXPORTING, ErpState.UPDATING)  # a request waits for or is with QuickBooks
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,21 @@ def job_fields(project: Project, parent_list_id: str) -> qbxml.JobFields:
         projected_end_date=project.projected_end_date,
         description=project.description,
     )
+
+
+def in_flight_names(session: Session, full_names: list[str]) -> dict[str, str]:
+    """Which of these QuickBooks FullNames (case-folded, as QuickBooks compares them) an
+    export or update in flight makes or keeps, each with its project's name."""
+    wanted = {name.lower() for name in full_names}
+    if not wanted:
+        return {}
+    full_name = func.lower(Customer.full_name + ":" + Project.name)
+    rows = session.exec(
+        select(full_name, Project.name)
+        .join(Customer, Customer.id == Project.customer_id)
+        .where(Project.erp_state.in_(IN_FLIGHT), full_name.in_(wanted))
+    ).all()
+    return dict(rows)
 
 
 def enqueue(session: Session, project: Project, kind: str) -> WorkItem:
@@ -132,10 +148,13 @@ def claim_batch(
     ).all()
     claimed = []
     for item, project, customer in rows:
+        sent = {"status": "sent", "sent_at": utcnow(), "ticket_hash": ticket_hash}
+        if not verify:  # a look-up sends no fields: what the lost attempt sent stays
+            sent["sent_fields"] = json.dumps(exported_fields(project))
         won = session.execute(
             update(WorkItem)
             .where(WorkItem.id == item.id, WorkItem.status == "queued")
-            .values(status="sent", sent_at=utcnow(), ticket_hash=ticket_hash)
+            .values(**sent)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won:
@@ -184,7 +203,28 @@ def _failed(session: Session, item: WorkItem, action: str, code: int, message: s
     return "failed"
 
 
-def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> None:
+def _sent_fields(item: WorkItem, project: Project) -> str:
+    """What QuickBooks holds once it accepted `item` (items sent before migration 0011
+    recorded nothing; their fields were locked while in flight, so the row still says it)."""
+    return item.sent_fields or json.dumps(exported_fields(project))
+
+
+def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> str:
+    """Link the project to the job QuickBooks made or found ("done"), unless another
+    project is linked to it already ("failed": one job belongs to one project)."""
+    holder = session.exec(
+        select(Project).where(Project.qb_list_id == job.list_id, Project.id != item.project_id)
+    ).first()
+    if holder is not None:
+        item.status_code = DUPLICATE_NAME
+        return _failed(
+            session,
+            item,
+            "export_failed",
+            DUPLICATE_NAME,
+            f"QuickBooks job “{job.full_name}” is already linked to project “{holder.name}” "
+            f"({holder.number}); one QuickBooks job belongs to one project.",
+        )
     project = _finish(session, item, "done", message)
     unlinked = session.exec(select(QbJob).where(QbJob.list_id == job.list_id)).first()
     if unlinked is not None:  # a customer sync saw the job before we learned it is ours
@@ -199,9 +239,10 @@ def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: s
         qb_list_id=job.list_id,
         qb_full_name=job.full_name,
         qb_edit_sequence=job.edit_sequence,
-        qb_exported=json.dumps(exported_fields(project)),
+        qb_exported=_sent_fields(item, project),
         synced_at=utcnow(),
     )
+    return "done"
 
 
 def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
@@ -212,8 +253,7 @@ def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
         return None
     item.status_code = result.status_code
     if result.ok and result.customers:
-        _synced(session, item, result.customers[0], result.message)
-        return "done"
+        return _synced(session, item, result.customers[0], result.message)
     if result.status_code in qbxml.BUSY_STATUSES:
         return _busy(session, item, result.status_code, result.message)
     return _failed(session, item, "export_failed", result.status_code, result.message)
@@ -237,7 +277,7 @@ def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
             None,
             qb_full_name=job.full_name,
             qb_edit_sequence=job.edit_sequence,
-            qb_exported=json.dumps(exported_fields(project)),
+            qb_exported=_sent_fields(item, project),
             erp_changes="",
             qb_error_code=None,
             qb_error_message=None,
@@ -328,8 +368,7 @@ def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None
         )
     project = session.get(Project, item.project_id)
     if item.kind == "add" and found is not None:
-        _synced(session, item, found, "adopted the job an earlier attempt created")
-        return "done"
+        return _synced(session, item, found, "adopted the job an earlier attempt created")
     if item.kind == "mod" and found is None:
         message = f"QuickBooks no longer has the job {project.qb_full_name}."
         return _failed(session, item, "update_failed", NOT_FOUND, message)

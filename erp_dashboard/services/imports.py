@@ -70,7 +70,24 @@ def set_archived(actor: Actor, job_id: int, version: int, archived: bool) -> str
         return f"“{job.full_name}” moved to {target.label}."
 
 
+def _refuse_taken(session: Session, job: QbJob) -> None:
+    """One QuickBooks job belongs to one project: refuse a job a project is linked to, or
+    one an export or update in flight is making (QuickBooks' answer will link it)."""
+    holder = session.exec(select(Project).where(Project.qb_list_id == job.list_id)).first()
+    if holder is not None:
+        raise InvalidTransition(
+            f"“{job.full_name}” is already linked to project “{holder.name}” ({holder.number}); "
+            "one QuickBooks job belongs to one project."
+        )
+    if name := export_queue.in_flight_names(session, [job.full_name]).get(job.full_name.lower()):
+        raise InvalidTransition(
+            f"“{job.full_name}” is the job project “{name}” is being exported as; it is "
+            "linked to that project once QuickBooks answers."
+        )
+
+
 def _link(session: Session, job: QbJob, project: Project, actor: Actor) -> None:
+    _refuse_taken(session, job)
     customer = session.exec(
         select(Customer).where(Customer.full_name == job.customer_full_name)
     ).first()

@@ -18,6 +18,7 @@ from erp_dashboard.services.state_machine import ErpState, JobList, move
 
 LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
 LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}
+IN_FLIGHT_STATES = set(export_queue.IN_FLIGHT)  # every exported field locked: see locked_fields
 
 
 EDITABLE = (*export_queue.EXPORTED_FIELDS, "number", "erp_sync", "is_active")
@@ -118,6 +119,15 @@ def _check(session: Session, project: Project) -> None:
         raise FieldProblems(_ordered(found))
 
 
+def locked_fields(state: ErpState) -> tuple[str, ...]:
+    """The fields an edit may not change in `state`: name and address while the project
+    waits in ERP; everything QuickBooks receives while a request is with it (what QuickBooks
+    holds is then taken from what was sent, and a later re-send compares with that)."""
+    if state in IN_FLIGHT_STATES:
+        return export_queue.EXPORTED_FIELDS
+    return LOCKED_FIELDS if state in LOCKED_STATES else ()
+
+
 def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> int:
     """A Project Admin adds a project (not yet sent to ERP); returns its id."""
     require_role(actor, Role.ADMIN, "add projects")
@@ -141,7 +151,7 @@ def retrieve(actor: Actor, project_id: int) -> str:
 def update_project(
     actor: Actor, project_id: int, approvers: list[str] | None = None, **fields
 ) -> str:
-    """Edit a project; its name and address are locked while it waits for or is with ERP."""
+    """Edit a project, except the fields `locked_fields` keeps as they are."""
     require_role(actor, Role.ADMIN, "edit projects")
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -149,11 +159,17 @@ def update_project(
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         changes = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
-        locked = [f for f in LOCKED_FIELDS if f in changes and changes[f] != getattr(project, f)]
-        if locked and ErpState(project.erp_state) in LOCKED_STATES:
+        state = ErpState(project.erp_state)
+        if [f for f in locked_fields(state) if f in changes and changes[f] != getattr(project, f)]:
             raise InvalidInput(
-                f"“{project.name}” is {ErpState(project.erp_state).label}: its name and address "
-                "are locked until an approver decides (or you retrieve it)."
+                f"“{project.name}” is {state.label}: "
+                + (
+                    "its name, address, dates and description are what QuickBooks is "
+                    "receiving, so they are locked until QuickBooks answers. Nothing was saved."
+                    if state in IN_FLIGHT_STATES
+                    else "its name and address are locked until an approver decides "
+                    "(or you retrieve it)."
+                )
             )
         for key, value in changes.items():
             setattr(project, key, value)

@@ -143,6 +143,17 @@ def _forget_idle_sessions(session: Session, now: datetime) -> None:
     )
 
 
+def _end_unfinished_sessions(session: Session, now: datetime) -> None:
+    """A new sign-in means the Web Connector gave up on any session still open (it runs one
+    at a time): end those now, so what they sent is looked up before it goes again, and a
+    late call on their tickets is refused."""
+    for row in session.exec(select(QbwcSession).where(QbwcSession.closed_at.is_(None))):
+        row.closed_at = now
+        _note(row, "Ended without closeConnection: a new Web Connector session began.")
+        session.add(row)
+    session.flush()
+
+
 def _sync_due(session: Session, now: datetime, minutes: int) -> bool:
     last = session.exec(select(func.max(QbwcSession.sync_finished_at))).one()
     return last is None or last <= now - timedelta(minutes=minutes)
@@ -185,6 +196,7 @@ class WebConnector:
             return [ticket, "nvu"]
         now = utcnow()
         with unit_of_work() as session:
+            _end_unfinished_sessions(session, now)
             export_queue.release_orphans(session, now)
             _forget_idle_sessions(session, now)
             sync = _sync_due(session, now, s.customer_sync_minutes)
@@ -416,10 +428,13 @@ def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> 
         log.warning("Customer sync skipped a record: %s", problem)
     qbwc.skipped += len(result.skipped)
     _note(qbwc, *(f"Skipped a customer record: {problem}" for problem in result.skipped))
+    in_flight = export_queue.in_flight_names(
+        session, [ret.full_name for ret in result.customers if ret.sublevel]
+    )
     for ret in result.customers:
         if ret.sublevel == 0:
             _upsert_customer(session, ret, qbwc.created_at)
-        else:
+        elif ret.full_name.lower() not in in_flight:  # our own export's job, not yet answered
             _note_unlinked_job(session, ret)
     if result.iterator_remaining and result.iterator_id:
         qbwc.iterator_id = result.iterator_id

@@ -42,7 +42,8 @@ class ProjectsState(rx.State):
     search: str = ""
     editing_id: int = NONE
     editing: dict[str, str] = {}
-    editing_locked: bool = False
+    editing_locked: bool = False  # name and address (waiting in ERP)
+    editing_in_flight: bool = False  # every field QuickBooks receives (Exporting / Updating)
     form_error: str = ""
     field_errors: dict[str, str] = {}  # field -> why it was refused
     lengths: dict[str, int] = {}  # field -> characters typed (the counters)
@@ -108,8 +109,11 @@ class ProjectsState(rx.State):
         self.page = max(1, int(page) if str(page).isdigit() else 1)
         return await self._reload()
 
-    def _open_form(self, editing_id: int, values: dict[str, str], locked: bool) -> None:
+    def _open_form(
+        self, editing_id: int, values: dict[str, str], locked: bool, in_flight: bool
+    ) -> None:
         self.editing_id, self.editing, self.editing_locked = editing_id, values, locked
+        self.editing_in_flight = in_flight
         self.form_error, self.field_errors = "", {}
         self.lengths = {f: len(values.get(f, "")) for f in projects.TEXT_LIMITS}
 
@@ -118,7 +122,8 @@ class ProjectsState(rx.State):
         if row is not None:
             values = {k: str(v) for k, v in row.__dict__.items() if isinstance(v, str)}
             values |= {"is_active": str(row.is_active), "erp_sync": str(row.erp_sync)}
-            self._open_form(row.id, values, row.locked)
+            in_flight = row.erp_state in projects.IN_FLIGHT_STATES
+            self._open_form(row.id, values, row.locked, in_flight)
         return row is not None
 
     def _refused(self, err: projects.FieldProblems):
@@ -131,7 +136,7 @@ class ProjectsState(rx.State):
     @rx.event
     def new_project(self):
         """Open an empty form (its first field takes the focus)."""
-        self._open_form(NEW, {}, False)
+        self._open_form(NEW, {}, False, False)
 
     @rx.event
     def edit(self, project_id: int):

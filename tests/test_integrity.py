@@ -313,7 +313,11 @@ def test_migration_0011_keeps_the_project_quickbooks_answered_for(at_0010):
     with unit_of_work() as s:
         twin, original, alone = (s.get(Project, made[n]) for n in made)
         counts = dict(s.exec(select(ListCount.erp_list, ListCount.n)).all())
-        [event] = s.exec(select(ErpEvent).where(ErpEvent.project_id == twin.id)).all()
+        [event] = s.exec(  # columns as of 0011 (later migrations add others)
+            select(ErpEvent.action, ErpEvent.from_state, ErpEvent.to_state).where(
+                ErpEvent.project_id == twin.id
+            )
+        ).all()
     assert (original.qb_list_id, alone.qb_list_id) == ("LIST-1", "LIST-ALONE")
     assert (twin.erp_state, twin.erp_list, twin.qb_list_id, twin.qb_exported) == (
         "failed_to_export",

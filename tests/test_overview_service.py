@@ -83,7 +83,7 @@ def test_cards_count_the_period_and_the_lists_now(history):
         "failed_to_export": 1,
         "rejected": 1,
         "ready_to_update": 0,
-        "ready_to_import": 1,  # the job named Charlie that QuickBooks already had
+        "ready_to_import": 0,  # Charlie's namesake job: hidden while Charlie was exporting
     }
     assert cards["failed_to_export"].detail == "1 new in the period."
     assert cards["ready_to_export"].detail.startswith("Oldest waiting ")
@@ -226,9 +226,12 @@ def test_code_only_narrows_project_lists():
     assert query.code == -1 and job_lists.url_params(query)["code"] == "-1"
 
 
-def test_percentile_of_an_empty_histogram_is_zero():
-    assert overview.percentile({}, 0.5) == 0.0
-    assert overview.percentile({rollup.wait_bucket(60): 1}, 0.9) == pytest.approx(60, rel=0.05)
+def test_time_to_decision_covers_the_whole_weeks_a_period_overlaps(history):
+    sunday = overview.overview(history.viewer, Period(date(*NOV, 1), date(*NOV, 1)))
+    assert sunday.waits == []  # Nov 1 ends the week before the decisions
+    tuesday = overview.overview(history.viewer, Period(date(*NOV, 3), date(*NOV, 3)))
+    assert [(w.week_start, w.decisions) for w in tuesday.waits] == [(date(*NOV, 2), 4)]
+    assert rollup.bucket_seconds(rollup.wait_bucket(60)) == pytest.approx(60, rel=0.05)
 
 
 @pytest.mark.parametrize(

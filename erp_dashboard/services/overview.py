@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from erp_dashboard import routes
@@ -187,25 +187,28 @@ def overview(actor: Actor, period: Period) -> Overview:
     in_period = (ErpDaily.day >= period.start, ErpDaily.day <= period.end)
     total = func.sum(ErpDaily.n)
     with read_only() as session:
-        per_day = session.exec(
+        per_day = _rows(
+            session,
             select(ErpDaily.day, ErpDaily.action, total)
             .where(*in_period, ErpDaily.action.in_(CHARTED))
-            .group_by(ErpDaily.day, ErpDaily.action)
-        ).all()
-        refusals = session.exec(
+            .group_by(ErpDaily.day, ErpDaily.action),
+        )
+        refusals = _rows(
+            session,
             select(
                 ErpDaily.day, ErpDaily.action, ErpDaily.qb_code, ErpDaily.n, ErpDaily.message
-            ).where(*in_period, ErpDaily.action.in_(REFUSED))
-        ).all()
-        decisions = session.exec(
+            ).where(*in_period, ErpDaily.action.in_(REFUSED)),
+        )
+        decisions = _rows(
+            session,
             select(ErpDaily.actor_id, ErpDaily.action, total)
             .where(
                 *in_period,
                 ErpDaily.action.in_(COLUMN_OF),
                 ErpDaily.actor_id != rollup.QUICKBOOKS_ACTOR,
             )
-            .group_by(ErpDaily.actor_id, ErpDaily.action)
-        ).all()
+            .group_by(ErpDaily.actor_id, ErpDaily.action),
+        )
         lists = dict(session.exec(select(ListCount.erp_list, ListCount.n)).all())
         return Overview(
             period=period,
@@ -216,6 +219,11 @@ def overview(actor: Actor, period: Period) -> Overview:
             waits=_waits(session, period),
             approvers=_approvers(session, decisions),
         )
+
+
+def _rows(session: Session, statement) -> list:
+    """A read's rows as plain tuples (no ORM loading: these are many small rows)."""
+    return session.connection().execute(statement).all()
 
 
 def _oldest_waiting(session: Session) -> datetime | None:
@@ -353,36 +361,33 @@ def _failures(refusals: list[tuple[date, str, int, int, str]]) -> list[FailureRe
     return reasons
 
 
-def percentile(histogram: dict[int, int], fraction: float) -> float:
-    """The wait at `fraction` (0.5 = median) of a bucket histogram (0 when empty)."""
-    total = sum(histogram.values())
-    if not total:
-        return 0.0
-    rank, seen = fraction * total, 0
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
-        if seen >= rank:
-            return rollup.bucket_seconds(bucket)
-    return rollup.bucket_seconds(max(histogram))
-
-
 def _waits(session: Session, period: Period) -> list[WaitWeek]:
-    """Median and 90th percentile wait for each week that overlaps the period."""
-    weeks: dict[date, Counter[int]] = defaultdict(Counter)
-    for week, bucket, n in session.exec(
-        select(DecisionWait.week, DecisionWait.bucket, DecisionWait.n).where(
-            DecisionWait.week >= rollup.week_of(period.start), DecisionWait.week <= period.end
+    """Median and 90th percentile wait for each week that overlaps the period, found in
+    SQL: per week, the first bucket where the running count reaches that share."""
+    w = DecisionWait
+    ranked = (
+        select(
+            w.week,
+            w.bucket,
+            func.sum(w.n).over(partition_by=w.week, order_by=w.bucket).label("seen"),
+            func.sum(w.n).over(partition_by=w.week).label("total"),
         )
-    ):
-        weeks[week][bucket] += n
+        .where(w.week >= rollup.week_of(period.start), w.week <= period.end)
+        .subquery()
+    )
+
+    def first_reaching(share: float):
+        return func.min(case((ranked.c.seen >= share * ranked.c.total, ranked.c.bucket)))
+
+    rows = _rows(
+        session,
+        select(ranked.c.week, func.max(ranked.c.total), first_reaching(0.5), first_reaching(0.9))
+        .group_by(ranked.c.week)
+        .order_by(ranked.c.week),
+    )
     return [
-        WaitWeek(
-            week,
-            sum(histogram.values()),
-            percentile(histogram, 0.5),
-            percentile(histogram, 0.9),
-        )
-        for week, histogram in sorted(weeks.items())
+        WaitWeek(week, total, rollup.bucket_seconds(p50), rollup.bucket_seconds(p90))
+        for week, total, p50, p90 in rows
     ]
 
 

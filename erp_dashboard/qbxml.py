@@ -140,6 +140,12 @@ class QBResult:
         return self.severity.casefold() != "error"
 
 
+def _unstorable(ch: str) -> bool:
+    """Outside ISO-8859-1, or a control character (C0 but tab and line breaks, DEL, C1)."""
+    code = ord(ch)
+    return code > 0xFF or (code < 0x20 and ch not in "\t\n\r") or 0x7F <= code <= 0x9F
+
+
 def qb_safe_text_problem(value: str, field: str, limit: int) -> str | None:
     """Describe why QuickBooks cannot store ``value`` in ``field``, or return None.
 
@@ -151,12 +157,12 @@ def qb_safe_text_problem(value: str, field: str, limit: int) -> str | None:
         problems.append(
             f"{field} is {len(value)} characters long; QuickBooks allows at most {limit}."
         )
-    bad = sorted({ch for ch in value if ord(ch) > 0xFF or (ord(ch) < 0x20 and ch not in "\t\n\r")})
+    bad = sorted({ch for ch in value if _unstorable(ch)})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad)
         problems.append(
             f"{field} contains characters QuickBooks cannot store ({shown}); "
-            "only ISO-8859-1 (Latin-1) text is allowed."
+            "only ISO-8859-1 (Latin-1) text without control characters is allowed."
         )
     return " ".join(problems) or None
 

@@ -32,6 +32,8 @@ def test_every_field_at_over_and_far_over_its_limit(world, field):
     ("fields", "message"),
     [
         ({"name": "Café ☕"}, "cannot store"),
+        ({"name": "Next\u0085Line"}, "cannot store"),
+        ({"description": "Ctrl \u009b"}, "cannot store"),
         ({"street": "1, Main St"}, "comma"),
         ({"name": ""}, "empty"),
         ({"number": ""}, "required"),

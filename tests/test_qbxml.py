@@ -411,6 +411,10 @@ def test_ok_is_false_only_for_errors(severity, ok):
         ("\u5de5\u4e8b", 41, ["\u5de5", "\u4e8b"]),
         ("tab\tok", 41, None),
         ("bell\x07", 41, ["\\x07"]),
+        ("C1\x85next line", 41, ["\\x85", "control characters"]),
+        ("C1 edge \x80 \x9f", 41, ["\\x80", "\\x9f"]),
+        ("delete\x7f", 41, ["\\x7f"]),
+        ("Latin-1 edge \xa0\xff", 41, None),
         ("\u20ac" * 42, 41, ["42", "\u20ac"]),
     ],
 )

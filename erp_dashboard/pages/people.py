@@ -1,10 +1,11 @@
-"""/people: company admins manage who can sign in and in which role."""
+"""/people: company admins manage who can sign in and in which role, set whether duties are
+separated, and see who changed what."""
 
 import reflex as rx
 
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
-from erp_dashboard.services.people import Person
+from erp_dashboard.services.people import CHANGES_SHOWN, Change, Person
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.people import PeopleState
 
@@ -28,7 +29,14 @@ def _person(person: Person) -> rx.Component:
                 size="1",
             )
         ),
-        rx.table.cell(rx.cond(person.is_company_admin, rx.badge("Company admin"), "")),
+        rx.table.cell(
+            rx.switch(
+                checked=person.is_company_admin,
+                on_change=lambda admin: PeopleState.set_company_admin(person.id, admin),
+                aria_label="Company admin: " + person.name,
+                size="1",
+            )
+        ),
         rx.table.cell(
             rx.cond(
                 person.is_active,
@@ -140,6 +148,62 @@ def _people() -> rx.Component:
     )
 
 
+def _separate_duties() -> rx.Component:
+    return rx.el.label(
+        rx.switch(
+            checked=PeopleState.separate_duties,
+            on_change=PeopleState.set_separate_duties,
+            id="separate-duties",
+        ),
+        rx.text(
+            "Separate duties: nobody accepts, rejects, retries, links or updates a project "
+            "they sent to ERP themselves",
+            size="2",
+        ),
+        display="flex",
+        align_items="center",
+        gap="8px",
+    )
+
+
+def _change(change: Change) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(change.at, white_space="nowrap"),
+        rx.table.cell(change.by),
+        rx.table.cell(change.person),
+        rx.table.cell(change.what),
+    )
+
+
+def _changes() -> rx.Component:
+    """The latest changes to people and settings, newest first."""
+    return rx.vstack(
+        rx.heading("Recent changes", size="4", as_="h2"),
+        rx.text(f"The latest {CHANGES_SHOWN}, newest first.", size="1"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("When"),
+                    rx.table.column_header_cell("By"),
+                    rx.table.column_header_cell("Person"),
+                    rx.table.column_header_cell("Change"),
+                )
+            ),
+            rx.table.body(rx.foreach(PeopleState.changes, _change)),
+            width="100%",
+            variant="surface",
+            size="1",
+            id="people-changes",
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _allowed() -> rx.Component:
+    return rx.vstack(_people(), _separate_duties(), _changes(), width="100%", spacing="5")
+
+
 def _not_allowed() -> rx.Component:
     return rx.callout(
         "You are not allowed to manage people. Ask a company admin to add, change or "
@@ -157,7 +221,7 @@ def people_page() -> rx.Component:
         notice(PeopleState.notice, PeopleState.notice_ok, "people-notice"),
         rx.match(
             PeopleState.access,
-            ("allowed", _people()),
+            ("allowed", _allowed()),
             ("denied", _not_allowed()),
             rx.spinner(size="3", id="people-loading"),
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -60,6 +61,25 @@ def test_the_password_is_checked_outside_any_transaction(world, monkeypatch):
     assert held == [0, 0]  # no connection (so no transaction, no lock) while argon2 runs
 
 
+def test_a_burst_of_sign_ins_queues_for_argon2_instead_of_taking_every_core(world, monkeypatch):
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def count_in():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(auth, "_hasher", _Hasher(count_in))
+    monkeypatch.setattr(auth, "_VERIFYING", threading.BoundedSemaphore(2))
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: auth.sign_in("ann@example.com", PASSWORD, f"10.0.0.{n}"), range(8)))
+    assert most == [2]
+
+
 @pytest.mark.parametrize(
     ("email", "password", "message"),
     [
@@ -83,6 +103,7 @@ def test_new_passwords_are_bounded_too(world):
 def test_parallel_failures_from_no_row_each_count_once(world, monkeypatch):
     everyone_checked = threading.Barrier(20, timeout=60)  # all read "no row" before any failure
     monkeypatch.setattr(auth, "_hasher", _Hasher(everyone_checked.wait))
+    monkeypatch.setattr(auth, "_VERIFYING", threading.BoundedSemaphore(20))
 
     def attempt(_: int) -> str:
         try:

@@ -7,7 +7,9 @@ outside any transaction, then writes one short transaction: the failure, or the 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -27,6 +29,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 BAD_CREDENTIALS = "Email or password is incorrect."
 MAX_EMAIL, MAX_PASSWORD = 254, 1024
+# argon2 is CPU- and memory-hard on purpose: at most one check per two cores at a time, so
+# a burst of sign-ins queues here instead of starving every other request of CPU.
+_VERIFYING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
 
 
 def _token_hash(token: str) -> str:
@@ -95,7 +100,8 @@ def sign_in(email: str, password: str, address: str = "") -> str:
     if wait:
         raise InvalidInput(f"Too many failed sign-ins. Try again in {wait} seconds.")
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        with _VERIFYING:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         ok = user is not None and user.is_active
     except (VerificationError, InvalidHashError):
         ok = False

@@ -167,33 +167,27 @@ def _separate_duties() -> rx.Component:
 
 
 def _change(change: Change) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(change.at, white_space="nowrap"),
-        rx.table.cell(change.by),
-        rx.table.cell(change.person),
-        rx.table.cell(change.what),
+    return rx.el.li(
+        rx.text(rx.cond(change.person != "", change.person + ": ", ""), change.what, size="2"),
+        rx.text(change.at, " by ", change.by, size="1"),
+        padding_y="4px",
+        border_bottom="1px solid var(--gray-a5)",
     )
 
 
 def _changes() -> rx.Component:
-    """The latest changes to people and settings, newest first."""
+    """The latest changes to people and settings, newest first (a list: on a phone it wraps
+    instead of scrolling sideways)."""
     return rx.vstack(
         rx.heading("Recent changes", size="4", as_="h2"),
         rx.text(f"The latest {CHANGES_SHOWN}, newest first.", size="1"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("When"),
-                    rx.table.column_header_cell("By"),
-                    rx.table.column_header_cell("Person"),
-                    rx.table.column_header_cell("Change"),
-                )
-            ),
-            rx.table.body(rx.foreach(PeopleState.changes, _change)),
-            width="100%",
-            variant="surface",
-            size="1",
+        rx.el.ul(
+            rx.foreach(PeopleState.changes, _change),
             id="people-changes",
+            list_style="none",
+            padding="0",
+            margin="0",
+            width="100%",
         ),
         width="100%",
         spacing="2",

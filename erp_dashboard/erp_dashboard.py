@@ -14,8 +14,10 @@ from erp_dashboard.pages.people import people_page
 from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
+from erp_dashboard.services import throttle
 from erp_dashboard.services.daily_summary import summary_loop
 from erp_dashboard.services.mail_delivery import delivery_loop
+from erp_dashboard.services.purge import purge_loop
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.startup import prepare_database
 from erp_dashboard.states.jobs import JobsState
@@ -28,7 +30,11 @@ from erp_dashboard.states.session import SessionState
 prepare_database()
 
 app = rx.App(
-    api_transformer=[soap_app(WebConnector()), download_app(), api_app()],
+    api_transformer=[
+        soap_app(WebConnector(), sign_in_guard=throttle.web_connector_sign_in),
+        download_app(),
+        api_app(),
+    ],
     stylesheets=["/toasts.css", "/theme.css", "/jobs.css"],
     head_components=[rx.script(src="/keys.js")],
 )
@@ -57,3 +63,4 @@ app.register_lifespan_task(run_change_feed)
 app.register_lifespan_task(simulated_web_connector)
 app.register_lifespan_task(delivery_loop)
 app.register_lifespan_task(summary_loop)
+app.register_lifespan_task(purge_loop)

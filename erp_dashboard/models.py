@@ -49,12 +49,15 @@ class UserSession(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per email address (known or not), to slow guessing."""
+    """Failed sign-ins per account (an email, known or not, or the Web Connector's user name)
+    and client address: that address waits longer after each failure (services.throttle)."""
 
     __tablename__ = "login_throttle"
-    email: str = Field(max_length=254, primary_key=True)
+    scope: str = Field(max_length=8, primary_key=True)  # "user" or "qbwc"
+    account: str = Field(max_length=254, primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
     failures: int = 0
-    last_failure_at: datetime = Field(default_factory=utcnow)
+    last_failure_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Customer(SQLModel, table=True):
@@ -283,3 +286,15 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     revoked_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class PeopleEvent(SQLModel, table=True):
+    """One change to a person or a company setting, by whom (None: the command line)."""
+
+    __tablename__ = "people_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=32)
+    detail: str = Field(max_length=300)

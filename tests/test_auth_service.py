@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
-from erp_dashboard.services import auth
+from erp_dashboard.services import auth, throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Role
 from tests.builders import PASSWORD
@@ -35,28 +35,31 @@ def test_wrong_password_and_unknown_email_say_the_same(world):
 
 
 def test_repeated_failures_are_slowed_down_even_with_the_right_password(world):
-    for _ in range(auth.FREE_FAILURES):
+    key = (throttle.USER, "ann@example.com", "10.0.0.9")
+    for _ in range(throttle.FREE_FAILURES):
         with pytest.raises(InvalidInput, match="incorrect"):
-            auth.sign_in("ann@example.com", "wrong-password")
+            auth.sign_in("ann@example.com", "wrong-password", "10.0.0.9")
     with unit_of_work() as s:  # the last failure was just now, however slow argon2 ran
-        row = s.get(LoginThrottle, "ann@example.com")
+        row = s.get(LoginThrottle, key)
         row.last_failure_at = utcnow()
         s.add(row)
     with pytest.raises(InvalidInput, match=r"Too many failed sign-ins\. Try again in 2 seconds"):
-        auth.sign_in("ann@example.com", PASSWORD)
+        auth.sign_in("ann@example.com", PASSWORD, "10.0.0.9")
     with unit_of_work() as s:  # the wait has passed
-        row = s.get(LoginThrottle, "ann@example.com")
+        row = s.get(LoginThrottle, key)
         row.last_failure_at -= timedelta(seconds=5)
         s.add(row)
-    assert auth.actor_for(auth.sign_in("ann@example.com", PASSWORD)).name == "Ann Approver"
+    assert (
+        auth.actor_for(auth.sign_in("ann@example.com", PASSWORD, "10.0.0.9")).name == "Ann Approver"
+    )
     with unit_of_work() as s:
-        assert s.get(LoginThrottle, "ann@example.com") is None
+        assert s.get(LoginThrottle, key) is None
 
 
 def test_wait_grows_and_is_capped():
-    waits = [auth.retry_after_seconds(n, 0) for n in range(0, 15)]
+    waits = [throttle.retry_after_seconds(n, 0) for n in range(0, 15)]
     assert waits[:3] == [0, 0, 0] and waits[3:6] == [2, 4, 8]
-    assert max(waits) == auth.MAX_WAIT_SECONDS
+    assert max(waits) == throttle.MAX_WAIT_SECONDS
 
 
 def test_expired_or_ended_sessions_are_refused(world):

@@ -1,11 +1,12 @@
-"""/people: company admins manage who can sign in and in which role."""
+"""/people: company admins manage who can sign in and in which role, set whether duties are
+separated, and see who changed what."""
 
 import reflex as rx
 
 from erp_dashboard.components.api_tokens import api_tokens_section
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
-from erp_dashboard.services.people import Person
+from erp_dashboard.services.people import CHANGES_SHOWN, Change, Person
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.people import PeopleState
 
@@ -29,7 +30,14 @@ def _person(person: Person) -> rx.Component:
                 size="1",
             )
         ),
-        rx.table.cell(rx.cond(person.is_company_admin, rx.badge("Company admin"), "")),
+        rx.table.cell(
+            rx.switch(
+                checked=person.is_company_admin,
+                on_change=lambda admin: PeopleState.set_company_admin(person.id, admin),
+                aria_label="Company admin: " + person.name,
+                size="1",
+            )
+        ),
         rx.table.cell(
             rx.cond(
                 person.is_active,
@@ -141,6 +149,56 @@ def _people() -> rx.Component:
     )
 
 
+def _separate_duties() -> rx.Component:
+    return rx.el.label(
+        rx.switch(
+            checked=PeopleState.separate_duties,
+            on_change=PeopleState.set_separate_duties,
+            id="separate-duties",
+        ),
+        rx.text(
+            "Separate duties: nobody accepts, rejects, retries, links or updates a project "
+            "they sent to ERP themselves",
+            size="2",
+        ),
+        display="flex",
+        align_items="center",
+        gap="8px",
+    )
+
+
+def _change(change: Change) -> rx.Component:
+    return rx.el.li(
+        rx.text(rx.cond(change.person != "", change.person + ": ", ""), change.what, size="2"),
+        rx.text(change.at, " by ", change.by, size="1"),
+        padding_y="4px",
+        border_bottom="1px solid var(--gray-a5)",
+    )
+
+
+def _changes() -> rx.Component:
+    """The latest changes to people and settings, newest first (a list: on a phone it wraps
+    instead of scrolling sideways)."""
+    return rx.vstack(
+        rx.heading("Recent changes", size="4", as_="h2"),
+        rx.text(f"The latest {CHANGES_SHOWN}, newest first.", size="1"),
+        rx.el.ul(
+            rx.foreach(PeopleState.changes, _change),
+            id="people-changes",
+            list_style="none",
+            padding="0",
+            margin="0",
+            width="100%",
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _allowed() -> rx.Component:
+    return rx.vstack(_people(), _separate_duties(), _changes(), width="100%", spacing="5")
+
+
 def _not_allowed() -> rx.Component:
     return rx.callout(
         "You are not allowed to manage people. Ask a company admin to add, change or "
@@ -158,7 +216,7 @@ def people_page() -> rx.Component:
         notice(PeopleState.notice, PeopleState.notice_ok, "people-notice"),
         rx.match(
             PeopleState.access,
-            ("allowed", _people()),
+            ("allowed", _allowed()),
             ("denied", _not_allowed()),
             rx.spinner(size="3", id="people-loading"),
         ),

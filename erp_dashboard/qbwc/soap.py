@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -45,6 +46,8 @@ _BAD_CHAR_REF = re.compile(
 )
 
 log = logging.getLogger(__name__)
+# Runs authenticate: (service.authenticate, username, password, client address) -> answer.
+SignInGuard = Callable[[Callable[[str, str], list[str]], str, str, str], list[str]]
 
 
 class SoapFault(Exception):
@@ -62,9 +65,17 @@ class SoapFault(Exception):
 
 
 def soap_app(
-    service: WebConnectorService, *, path: str = "/qbwc", max_body_bytes: int = 5_000_000
+    service: WebConnectorService,
+    *,
+    path: str = "/qbwc",
+    max_body_bytes: int = 5_000_000,
+    sign_in_guard: SignInGuard | None = None,
 ) -> Starlette:
-    """A Starlette app serving ``service`` to the Web Connector at ``path``."""
+    """A Starlette app serving ``service`` to the Web Connector at ``path``.
+
+    ``sign_in_guard`` (the app passes ``services.throttle.web_connector_sign_in``) runs
+    each ``authenticate`` with the caller's address, to throttle and log failures.
+    """
 
     async def endpoint(request: Request) -> Response:
         if request.method == "GET":
@@ -76,8 +87,12 @@ def soap_app(
             log.warning("Refused a Web Connector request: %s%s", fault.message, detail)
             return _fault_response(fault)
         _compare_soap_action(request, op)
+        call = getattr(service, op.method)
+        if op.method == "authenticate" and sign_in_guard is not None:
+            address = request.client.host if request.client else ""
+            call, args = sign_in_guard, [call, *args, address]
         try:
-            answer = await asyncio.to_thread(getattr(service, op.method), *args)
+            answer = await asyncio.to_thread(call, *args)
             body = envelope(_result_element(op, answer))
         except Exception:
             log.exception("The Web Connector service failed in %s", op.name)

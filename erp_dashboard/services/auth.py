@@ -1,9 +1,15 @@
-"""Users, password sign-in with throttling, and server-side sessions."""
+"""Users, password sign-in with throttling, and server-side sessions.
+
+A sign-in reads (the throttle, the user) in a read-only snapshot, checks the argon2 hash
+outside any transaction, then writes one short transaction: the failure, or the session.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -13,7 +19,8 @@ from sqlmodel import Session, delete, select
 
 from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import LoginThrottle, User, UserSession, utcnow
+from erp_dashboard.models import PeopleEvent, User, UserSession, utcnow
+from erp_dashboard.services import throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Actor, Role
 
@@ -21,8 +28,10 @@ _hasher = PasswordHasher()
 # A real hash to verify against when the email is unknown, so timing does not tell.
 _DUMMY_HASH = _hasher.hash("not-a-password")
 BAD_CREDENTIALS = "Email or password is incorrect."
-FREE_FAILURES = 3
-MAX_WAIT_SECONDS = 300
+MAX_EMAIL, MAX_PASSWORD = 254, 1024
+# argon2 is CPU- and memory-hard on purpose: at most one check per two cores at a time, so
+# a burst of sign-ins queues here instead of starving every other request of CPU.
+_VERIFYING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
 
 
 def _token_hash(token: str) -> str:
@@ -33,6 +42,14 @@ def _normal_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _check_lengths(email: str, password: str) -> None:
+    """Refuse oversized input before it reaches the database or argon2."""
+    if len(email) > MAX_EMAIL:
+        raise InvalidInput(f"An email address has at most {MAX_EMAIL} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"A password has at most {MAX_PASSWORD:,} characters.")
+
+
 def create_user(
     session: Session,
     email: str,
@@ -41,10 +58,13 @@ def create_user(
     role: Role,
     *,
     company_admin: bool = False,
+    by: Actor | None = None,
 ) -> User:
-    """Add a user with an argon2-hashed password."""
+    """Add a user with an argon2-hashed password, recorded as added `by` (None: the command
+    line or the demo data)."""
     email = _normal_email(email)
-    if "@" not in email or len(email) > 254:
+    _check_lengths(email, password)
+    if "@" not in email:
         raise InvalidInput(f"{email!r} is not an email address.")
     if len(password) < 12:
         raise InvalidInput("Passwords need at least 12 characters.")
@@ -59,52 +79,44 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    detail = f"Added as {role.label}" + (", company admin" if company_admin else "")
+    session.add(
+        PeopleEvent(actor_id=by.id if by else None, user_id=user.id, action="add", detail=detail)
+    )
     return user
 
 
-def retry_after_seconds(failures: int, seconds_since_last: float) -> int:
-    """How long a sign-in must wait after `failures` consecutive failures."""
-    if failures < FREE_FAILURES:
-        return 0
-    wait = min(2 ** (failures - FREE_FAILURES + 1), MAX_WAIT_SECONDS)
-    return max(0, int(wait - seconds_since_last + 0.999))
+def sign_in(email: str, password: str, address: str = "") -> str:
+    """Check the credentials and open a session; returns its secret token.
 
-
-def sign_in(email: str, password: str) -> str:
-    """Check the credentials and open a session; returns its secret token."""
+    `address` is the client's IP address: failures slow that address down for that
+    email (services.throttle), never the owner signing in from elsewhere.
+    """
     email = _normal_email(email)
-    now = utcnow()
-    with unit_of_work() as session:
-        throttle = session.get(LoginThrottle, email)
-        if throttle:
-            wait = retry_after_seconds(
-                throttle.failures, (now - throttle.last_failure_at).total_seconds()
-            )
-            if wait:
-                raise InvalidInput(f"Too many failed sign-ins. Try again in {wait} seconds.")
-        user = session.exec(select(User).where(User.email == email)).first()
-        try:
+    _check_lengths(email, password)
+    with read_only() as session:
+        wait = throttle.wait_seconds(session, throttle.USER, email, address)
+        user = None if wait else session.exec(select(User).where(User.email == email)).first()
+    if wait:
+        raise InvalidInput(f"Too many failed sign-ins. Try again in {wait} seconds.")
+    try:
+        with _VERIFYING:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-            ok = user is not None and user.is_active
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            throttle = throttle or LoginThrottle(email=email)
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            session.add(throttle)
+        ok = user is not None and user.is_active
+    except (VerificationError, InvalidHashError):
+        ok = False
     if not ok:
+        with unit_of_work() as session:
+            throttle.record_failure(session, throttle.USER, email, address)
         raise InvalidInput(BAD_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     with unit_of_work() as session:
-        if throttle:
-            session.delete(session.get(LoginThrottle, email))
-        hours = config.load().session_hours
+        throttle.forget(session, throttle.USER, email, address)
         session.add(
             UserSession(
                 token_hash=_token_hash(token),
                 user_id=user.id,
-                expires_at=now + timedelta(hours=hours),
+                expires_at=utcnow() + timedelta(hours=config.load().session_hours),
             )
         )
     return token

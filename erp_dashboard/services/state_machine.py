@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from erp_dashboard.models import ErpEvent, ListCount, Project, utcnow
+from erp_dashboard.models import AppSetting, ErpEvent, ListCount, Project, utcnow
 from erp_dashboard.services import rollup
 from erp_dashboard.services.errors import ConcurrentChange, InvalidTransition, PermissionDenied
 from erp_dashboard.services.permissions import Actor, Role
@@ -73,6 +73,7 @@ LIST_OF_STATE: dict[ErpState, str] = {
 }
 
 QUICKBOOKS = None  # the "role" of transitions only a QuickBooks response may cause
+SEPARATE_DUTIES = "separate_duties"  # AppSetting: "off" lets a project's sender decide on it
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ def possible_actions(state: ErpState) -> list[str]:
     return [t.verb for t in TRANSITIONS.values() if state in t.sources and t.role is not None]
 
 
+def duties_separated(session: Session) -> bool:
+    """Whether the person who sent a project to ERP is kept from deciding on it (default)."""
+    setting = session.get(AppSetting, SEPARATE_DUTIES)
+    return setting is None or setting.value != "off"
+
+
 def bump_count(session: Session, job_list: str, delta: int) -> None:
     """Add `delta` to a list's row count (a no-op for states outside the lists)."""
     if job_list:
@@ -157,6 +164,15 @@ def move(
         held = actor.role.label if actor else "Nobody signed in"
         raise PermissionDenied(
             f"{held} cannot {transition.verb}; this needs the {transition.role.label} role."
+        )
+    if (
+        transition.role is Role.APPROVER
+        and project.erp_sent_by_id == actor.id
+        and duties_separated(session)
+    ):
+        raise PermissionDenied(
+            f"You sent project “{project.name}” to ERP, so another approver must decide "
+            "on it (this company separates duties)."
         )
     current = ErpState(project.erp_state)
     if expected_version is not None and expected_version != project.erp_version:

@@ -1,4 +1,4 @@
-"""The People page: company admins add, re-role and deactivate users."""
+"""The People page: company admins add, re-role and deactivate users, and see who changed what."""
 
 from __future__ import annotations
 
@@ -9,30 +9,39 @@ import reflex as rx
 from erp_dashboard import routes
 from erp_dashboard.services import auth, people
 from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
-from erp_dashboard.services.people import Person
+from erp_dashboard.services.people import Change, Person
+from erp_dashboard.services.permissions import Actor
 from erp_dashboard.states.session import current_actor
 
 
+def _read(actor: Actor) -> tuple[list[Person], list[Change], bool]:
+    return people.people(actor), people.changes(actor), people.separate_duties(actor)
+
+
 class PeopleState(rx.State):
-    """Everyone (a company has dozens, not thousands) and the last outcome."""
+    """Everyone (a company has dozens, not thousands), the latest changes and the last outcome."""
 
     people: list[Person] = []
+    changes: list[Change] = []
+    separate_duties: bool = True
     access: str = ""  # "" until checked, then "allowed" or "denied"
     notice: str = ""
     notice_ok: bool = True
 
     async def _run(self, call, *args):
-        """Call a people service as the signed-in user, then re-read the list."""
+        """Call a people service as the signed-in user, then re-read the page. Arguments
+        go to the service as the browser sent them: it refuses anything but the right type
+        (a forged "false" is no true)."""
         try:
             actor = await current_actor(self)
             if call is not None:
                 self.notice, self.notice_ok = await asyncio.to_thread(call, actor, *args), True
-            self.people = await asyncio.to_thread(people.people, actor)
+            self.people, self.changes, self.separate_duties = await asyncio.to_thread(_read, actor)
             self.access = "allowed"
         except NotSignedIn:
             return rx.redirect(auth.sign_in_path(routes.PEOPLE))
         except PermissionDenied:
-            self.people, self.access, self.notice = [], "denied", ""
+            self.people, self.changes, self.access, self.notice = [], [], "denied", ""
         except ServiceError as err:
             self.notice, self.notice_ok = str(err), False
 
@@ -58,3 +67,13 @@ class PeopleState(rx.State):
     async def set_active(self, user_id: int, active: bool):
         """Deactivate (sessions end at once) or reactivate."""
         return await self._run(people.set_active, user_id, active)
+
+    @rx.event
+    async def set_company_admin(self, user_id: int, admin: bool):
+        """Grant or revoke company-admin rights."""
+        return await self._run(people.set_company_admin, user_id, admin)
+
+    @rx.event
+    async def set_separate_duties(self, on: bool):
+        """Turn "separate duties" on or off."""
+        return await self._run(people.set_separate_duties, on)

@@ -92,14 +92,19 @@ class SessionState(rx.State):
 
     @rx.event
     async def sign_in(self, form: dict):
-        """Check the credentials on the server and keep the session token."""
+        """Check the credentials on the server and keep the session token (failures slow
+        down this client's address: Reflex takes it from the connection, or from
+        X-Forwarded-For behind `trusted_proxy_hops` proxies)."""
         form = form if isinstance(form, dict) else {}
         self.signing_in = True
         self.login_error = ""
         yield
         try:
             self.token = await asyncio.to_thread(
-                auth.sign_in, str(form.get("email", "")), str(form.get("password", ""))
+                auth.sign_in,
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                self.router.session.client_ip,
             )
             self._show(await self._actor())
         except ServiceError as err:

@@ -82,6 +82,24 @@ def test_company_admins_see_roles_by_their_labels(app, new_page):
     expect(page.locator("#nav-people")).to_have_attribute("aria-current", "page")
 
 
+def test_a_company_admin_switches_separate_duties_and_sees_it_recorded(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], COMPANY_ADMIN)
+    page.goto(f"{app['base']}/people")
+    hydrated(page)
+    duties = page.get_by_role("switch", name=re.compile("Separate duties"))
+    expect(duties).to_be_checked()
+    duties.click()
+    expect(page.locator("#people-notice")).to_contain_text("Separate duties is off")
+    expect(duties).not_to_be_checked()
+    latest = page.locator("#people-changes li").first
+    expect(latest).to_contain_text("Separate duties turned off")
+    expect(latest).to_contain_text("by Pat Admin")
+    duties.click()
+    expect(page.locator("#people-changes li").first).to_contain_text("Separate duties turned on")
+    expect(duties).to_be_checked()
+
+
 def test_the_outbox_pages_its_emails_and_says_why_they_are_not_sent(app, app_db, new_page):
     with unit_of_work() as s:
         s.add_all(

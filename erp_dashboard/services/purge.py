@@ -1,0 +1,50 @@
+"""Forget what is no longer needed: old sign-in throttle rows, ended sessions, and the Web
+Connector's idle polls (the newest one stays: the health line shows when it last came)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import func, select
+
+from erp_dashboard.db import unit_of_work
+from erp_dashboard.models import LoginThrottle, QbwcSession, UserSession, utcnow
+from erp_dashboard.services import throttle
+from erp_dashboard.services.wc_health import IDLE
+
+log = logging.getLogger(__name__)
+IDLE_POLLS_KEPT = timedelta(days=30)
+
+
+def purge(now: datetime | None = None) -> dict[str, int]:
+    """Delete stale rows in one transaction; returns how many of each kind."""
+    now = now or utcnow()
+    with unit_of_work() as session:
+        newest = session.exec(select(func.max(QbwcSession.created_at))).one()
+        idle_before = min(now - IDLE_POLLS_KEPT, newest) if newest else now
+        deleted = {
+            "login_throttle": delete(LoginThrottle).where(
+                LoginThrottle.last_failure_at < now - throttle.KEPT
+            ),
+            "user_session": delete(UserSession).where(UserSession.expires_at <= now),
+            "qbwc_session": delete(QbwcSession).where(
+                QbwcSession.stage == IDLE, QbwcSession.created_at < idle_before
+            ),
+        }
+        return {table: session.execute(query).rowcount for table, query in deleted.items()}
+
+
+async def purge_loop(every_seconds: float = 3600) -> None:
+    """Purge once an hour (each worker; deleting twice is harmless)."""
+    while True:
+        try:
+            counts = await asyncio.to_thread(purge)
+        except Exception:  # keep the loop alive; the next hour tries again
+            log.exception("Purging old rows failed")
+        else:
+            if any(counts.values()):
+                log.info("Purged old rows: %s", counts)
+        await asyncio.sleep(every_seconds)

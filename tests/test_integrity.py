@@ -17,9 +17,8 @@ from erp_dashboard.config import ROOT
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import ErpEvent, ListCount, Project, QbJob, QbwcSession, WorkItem, utcnow
 from erp_dashboard.qbwc.soap import soap_app
-from erp_dashboard.services import auth, imports, jobs, projects
+from erp_dashboard.services import imports, jobs, projects
 from erp_dashboard.services.errors import InvalidInput, InvalidTransition
-from erp_dashboard.services.permissions import Role
 from erp_dashboard.services.state_machine import JobList, bump_count
 from erp_dashboard.services.web_connector import WebConnector, _hash
 from erp_dashboard.simulator.company import SimListItem
@@ -283,13 +282,20 @@ def at_0010(request, tmp_path, monkeypatch) -> str:
 
 def test_migration_0011_keeps_the_project_quickbooks_answered_for(at_0010):
     with unit_of_work() as s:
-        user = auth.create_user(s, "ann@example.com", "Ann", "correct-horse-1", Role.APPROVER)
+        user_id = s.execute(  # the user table as of 0010 (later migrations add tables)
+            text(
+                'INSERT INTO "user" (email, name, password_hash, role, is_active,'
+                " is_company_admin, daily_summary, created_at) VALUES ('ann@example.com',"
+                " 'Ann', 'x', 'accounting_approver', true, false, true, :at) RETURNING id"
+            ),
+            {"at": utcnow()},
+        ).scalar_one()
         made = {}
         for name in ("Imported Twin", "Exported Original", "Alone"):
             row = Project(
                 name=name,
                 number=f"N-{name}",
-                creator_id=user.id,
+                creator_id=user_id,
                 erp_state="synced",
                 erp_list="synced",
                 qb_list_id="LIST-ALONE" if name == "Alone" else "LIST-1",

@@ -290,6 +290,14 @@ def test_pages_sort_search_and_refuse_bad_queries(world):
             job_lists.list_page(world.viewer, bad)
 
 
+@pytest.mark.parametrize("text", ["nul\x00byte", "\x00", "tab\there", "c1\x85", "del\x7f"])
+def test_control_characters_in_a_search_are_named_not_sent_to_the_database(world, text):
+    with pytest.raises(InvalidInput, match="cannot contain control characters"):
+        job_lists.list_page(world.viewer, job_lists.PageQuery(search=text))
+    found = job_lists.search_customers(world.approver, "Ac\x00m\x85e\x7f")  # dropped there
+    assert [name for _, name in found.options] == ["Acme Builders"]
+
+
 def test_customer_search_finds_active_customers_only(world):
     found = job_lists.search_customers(world.approver, "bay")
     assert found.options == [(world.customers["Bayside Properties"], "Bayside Properties")]

@@ -43,6 +43,7 @@ SEARCHED_COLUMNS = (Project.name, Project.number, Project.city)
 # The exact expression of PostgreSQL's trigram index (migration 0002).
 SEARCHED_TEXT = literal_column("(project.name || ' ' || project.number || ' ' || project.city)")
 TRIGRAM = 3  # SQLite's trigram index needs at least three characters
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a search (NUL breaks FTS5 and PostgreSQL)
 MATCH_COUNT_LIMIT = 1000  # search matches are counted up to here ("1000+")
 
 
@@ -120,6 +121,8 @@ def check(query: PageQuery) -> PageQuery:
         raise InvalidInput(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
     if len(query.search) > SEARCH_LIMIT:
         raise InvalidInput(f"Search for at most {SEARCH_LIMIT} characters.")
+    if CONTROL.search(query.search):
+        raise InvalidInput("Search text cannot contain control characters.")
     if query.code is not None and query.job_list in QB_JOB_LISTS:
         raise InvalidInput(f"{JobList(query.job_list).label} has no QuickBooks status codes.")
     return query
@@ -414,7 +417,9 @@ class CustomerMatches:
 
 def search_customers(actor: Actor, text: str, limit: int = 20) -> CustomerMatches:
     """Active customers whose name contains `text`, in name order."""
-    text = text.strip()[:SEARCH_LIMIT]
+    text = "".join(
+        ch for ch in text.strip()[:SEARCH_LIMIT] if ch >= " " and not "\x7f" <= ch <= "\x9f"
+    )
     with read_only() as session:
         stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
         if text:

@@ -37,7 +37,10 @@ def _load(token: str, query: PageQuery, awaiting: list[int]) -> Snapshot:
 
 
 def _whole(value) -> int:
-    """A whole number from the browser, or 0 (which the service then refuses)."""
+    """A whole number from the browser, or 0 (which the service then refuses): `true` is
+    not 1, and a number too long to read is 0."""
+    if isinstance(value, bool):
+        return 0
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -313,8 +316,10 @@ class JobsState(rx.State):
 
     @rx.event
     def set_row_text(self, row_id: int, text: str):
-        """The project number typed into a Ready To Import row so far."""
-        self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
+        """The project number typed into a Ready To Import row so far (rows of the page
+        shown only, so a forged event cannot grow the state)."""
+        if row_id in {row.id for row in self.rows}:
+            self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
 
     @rx.event
     async def open_picker(self, row_id: int):

@@ -14,6 +14,7 @@ from erp_dashboard.pages.people import people_page
 from erp_dashboard.pages.projects import projects_page
 from erp_dashboard.qbwc.download import download_app
 from erp_dashboard.qbwc.soap import soap_app
+from erp_dashboard.security_headers import security_headers
 from erp_dashboard.services import throttle
 from erp_dashboard.services.daily_summary import summary_loop
 from erp_dashboard.services.mail_delivery import delivery_loop
@@ -34,6 +35,7 @@ app = rx.App(
         soap_app(WebConnector(), sign_in_guard=throttle.web_connector_sign_in),
         download_app(),
         api_app(),
+        security_headers,  # last: wraps everything above, and the pages
     ],
     stylesheets=["/toasts.css", "/theme.css", "/jobs.css"],
     head_components=[rx.script(src="/keys.js")],

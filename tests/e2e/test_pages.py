@@ -48,6 +48,16 @@ def test_sign_in_never_leaves_the_site(app, new_page, evil):
     expect(page.locator("#overview-cards")).to_be_visible()
 
 
+def test_pages_and_endpoints_carry_the_security_headers(app, new_page):
+    page = new_page()
+    for path in ("/login", "/jobs", "/keys.js", "/qbwc?wsdl", "/api/v1/summary"):
+        reply = page.request.get(f"{app['base']}{path}")
+        assert reply.headers["x-frame-options"] == "DENY", path
+        assert reply.headers["content-security-policy"] == "frame-ancestors 'none'", path
+        assert reply.headers["x-content-type-options"] == "nosniff", path
+        assert reply.headers["referrer-policy"] == "same-origin", path
+
+
 def test_a_wrong_password_is_announced(app, new_page):
     page = new_page()
     page.goto(f"{app['base']}/login")

@@ -24,6 +24,11 @@ def test_company_admin_adds_a_person_who_can_sign_in(world):
         ("x@example.com", "Evil\r\nBcc: spy@example.com", "viewer", "one line"),
         ("x@example.com", "X", "superuser", "no role"),
         ("x@example.com", "N" * 101, "viewer", "100"),
+        ("no-at-sign", "X", "viewer", "is not an email address"),
+        ("x@localhost", "X", "viewer", "should have a period"),
+        ("two@@example.com", "X", "viewer", "invalid characters"),
+        ("a b@example.com", "X", "viewer", "invalid characters"),
+        ("x@exa_mple.com", "X", "viewer", "is not an email address"),
     ],
 )
 def test_bad_people_are_refused(world, email, name, role, message):

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, delete, select
 
 from erp_dashboard import config, routes
@@ -64,8 +65,10 @@ def create_user(
     line or the demo data)."""
     email = _normal_email(email)
     _check_lengths(email, password)
-    if "@" not in email:
-        raise InvalidInput(f"{email!r} is not an email address.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise InvalidInput(f"{email!r} is not an email address: {err}") from None
     if len(password) < 12:
         raise InvalidInput("Passwords need at least 12 characters.")
     if session.exec(select(User).where(User.email == email)).first():

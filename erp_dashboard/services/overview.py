@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from erp_dashboard import routes
@@ -195,9 +195,9 @@ def overview(actor: Actor, period: Period) -> Overview:
         )
         refusals = _rows(
             session,
-            select(
-                ErpDaily.day, ErpDaily.action, ErpDaily.qb_code, ErpDaily.n, ErpDaily.message
-            ).where(*in_period, ErpDaily.action.in_(REFUSED)),
+            select(ErpDaily.action, ErpDaily.qb_code, total, func.max(ErpDaily.day))
+            .where(*in_period, ErpDaily.action.in_(REFUSED))
+            .group_by(ErpDaily.action, ErpDaily.qb_code),
         )
         decisions = _rows(
             session,
@@ -215,7 +215,7 @@ def overview(actor: Actor, period: Period) -> Overview:
             weekly=period.days > DAILY_UP_TO,
             cards=_cards(lists, _oldest_waiting(session), per_day),
             points=_points(period, per_day),
-            failures=_failures(refusals),
+            failures=_failures(session, refusals),
             waits=_waits(session, period),
             approvers=_approvers(session, decisions),
         )
@@ -336,24 +336,29 @@ def _points(period: Period, per_day: list[tuple[date, str, int]]) -> list[Point]
     ]
 
 
-def _failures(refusals: list[tuple[date, str, int, int, str]]) -> list[FailureReason]:
+def _failures(session: Session, refusals: list[tuple[str, int, int, date]]) -> list[FailureReason]:
     """Refusals per kind and status code, most frequent first, each with QuickBooks' latest
-    message (the rollup keeps each day's latest)."""
-    counts: Counter[tuple[str, int]] = Counter()
-    latest: dict[tuple[str, int], tuple[date, str]] = {}
-    for day, action, code, n, message in refusals:
-        counts[action, code] += n
-        if (action, code) not in latest or latest[action, code][0] < day:
-            latest[action, code] = (day, message)
+    message (the rollup keeps each day's latest: read on the last day each was seen)."""
+    messages = {}
+    if refusals:
+        last_days = [
+            and_(ErpDaily.action == action, ErpDaily.qb_code == code, ErpDaily.day == day)
+            for action, code, _n, day in refusals
+        ]
+        for action, code, message in _rows(
+            session,
+            select(ErpDaily.action, ErpDaily.qb_code, ErpDaily.message).where(or_(*last_days)),
+        ):
+            messages[action, code] = messages.get((action, code)) or message
     reasons = []
-    for (action, code), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+    for action, code, n, _day in sorted(refusals, key=lambda r: (-r[2], r[0], r[1])):
         updating = action == "update_failed"
         reasons.append(
             FailureReason(
                 code=code,
                 kind="Update" if updating else "Export",
                 count=n,
-                message=latest[action, code][1],
+                message=messages.get((action, code), ""),
                 advice=next_step(updating, code),
                 href=routes.jobs_view({"filter": REFUSED[action], "code": str(code)}),
             )

@@ -311,7 +311,7 @@ def _cards(lists: dict[str, int], oldest: datetime | None, per_day: list) -> lis
 
 
 def _bucket_start(day: date, weekly: bool) -> date:
-    return day - timedelta(days=day.weekday()) if weekly else day
+    return rollup.week_of(day) if weekly else day
 
 
 def _points(period: Period, per_day: list[tuple[date, str, int]]) -> list[Point]:

@@ -125,8 +125,8 @@ def api_tokens_section() -> rx.Component:
             rx.el.section(
                 rx.heading("API tokens", size="5", as_="h2", id="api-tokens-heading"),
                 rx.text(
-                    "A token lets another dashboard read the Jobs lists through the read API "
-                    "(GET /api/v1/…); it can change nothing.",
+                    "A token lets another dashboard read the Jobs lists and the overview "
+                    "through the read API (GET /api/v1/…); it can change nothing.",
                     size="2",
                     color="var(--gray-11)",
                     margin_bottom="12px",
@@ -134,6 +134,12 @@ def api_tokens_section() -> rx.Component:
                 notice(ApiTokensState.notice, ApiTokensState.notice_ok, "api-token-notice"),
                 _new_token(),
                 _create_form(),
+                rx.cond(
+                    ApiTokensState.tokens.length() == 0,
+                    rx.text(
+                        "No API tokens yet.", size="2", color="var(--gray-11)", id="api-tokens-none"
+                    ),
+                ),
                 rx.box(
                     rx.table.root(
                         rx.table.header(
@@ -151,6 +157,7 @@ def api_tokens_section() -> rx.Component:
                     ),
                     overflow_x="auto",
                     width="100%",
+                    display=rx.cond(ApiTokensState.tokens.length() == 0, "none", "block"),
                 ),
                 aria_labelledby="api-tokens-heading",
                 margin_top="32px",

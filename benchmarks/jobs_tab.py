@@ -5,15 +5,9 @@
 For each size: seed a fresh database (`benchmarks.bulk_seed`), time the read
 services directly, then start the real app on it (`tests.e2e.harness.running_app`,
 `reflex run --env prod --single-port`) and play a browser tab with a python
-socket.io client that speaks the Reflex 0.10 protocol of `.web/utils/state.js`:
-
-* connect to `/_event?token=<tab token>` with `auth={"event": hydrate_and_load}`
-  (the hydrate event rides in the CONNECT packet; the session cookie goes in
-  its `vars`, as the browser sends it);
-* each user action is one `event` message `{name, payload, router_data}`;
-* the server answers with `event` messages `{delta, events}`: a `_redirect` in
-  `events` is a client-side navigation, after which the browser sends
-  `update_vars_internal` (the cookie) and `on_load_internal` for the new URL.
+socket.io client that speaks the Reflex 0.10 protocol (`tests.e2e.reflex_socket`):
+a `_redirect` in an answer's `events` is a client-side navigation, after which the
+browser sends `update_vars_internal` (the cookie) and `on_load_internal` for the new URL.
 
 An operation's time runs from emitting the user's event to receiving the delta
 that carries the Jobs state's new `rows` (for a filter switch: through the
@@ -25,39 +19,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
-import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import socketio
-from reflex.state import OnLoadInternalState, State, UpdateVarsInternalState
+from reflex.state import OnLoadInternalState, UpdateVarsInternalState
 from sqlalchemy import event
 
 from benchmarks import bulk_seed
-from erp_dashboard.config import ROOT
 from erp_dashboard.db import engine
 from erp_dashboard.services import auth, job_lists
 from erp_dashboard.services.job_lists import PROJECT_SORTS, PageQuery
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.jobs import JobsState
-from erp_dashboard.states.session import SessionState
 from tests.e2e.harness import running_app
+from tests.e2e.reflex_socket import COOKIE_VAR, ReflexSocket
 
 GOAL_MS = 50.0
 GOAL_RATIO = 2.0
 RESULTS = Path(__file__).with_name("results.md")
 JOBS = JobsState.get_full_name()
-COOKIE_VAR = f"{SessionState.get_full_name()}.token_rx_state_"
 ROWS = "rows_rx_state_"
-NAMESPACE = "/_event"  # the socket.io path *and* namespace (io("ws://host/_event"))
 DEEP_PAGE = 100
 RARE = "P-100777"  # a number search: at most one match (n ≥ 777)
 SORT_CYCLE = [c for c in PROJECT_SORTS if c != "name"] + ["name"]
@@ -128,55 +115,12 @@ def time_services(token: str, repeat: int) -> Timings:
 # ----- the websocket: one browser tab ------------------------------------------------
 
 
-def _router(path: str) -> dict:
-    """The `router_data` the browser attaches (state.js `withRouterData`)."""
-    pathname, _, query = path.partition("?")
-    data = {"pathname": pathname, "asPath": path}
-    if query:
-        data["query"] = dict(p.split("=", 1) for p in query.split("&"))
-    return data
-
-
-def _initial_hashes() -> list[str] | None:
-    """The compiled-state hashes a first hydrate sends, read from the built front end."""
-    context = ROOT / ".web" / "utils" / "context.jsx"
-    found = re.search(r"initialStateHashes = (\[.*?\])", context.read_text())
-    return json.loads(found.group(1)) if found else None
-
-
-class Tab:
+class Tab(ReflexSocket):
     """A browser tab on /jobs, signed in with `session_token`, over socket.io."""
-
-    def __init__(self, base: str, session_token: str):
-        self.base, self.session_token = base, session_token
-        self.client_token = str(uuid.uuid4())
-        self.path = ""
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.inbox: asyncio.Queue[dict] = asyncio.Queue()
-        self.sio.on("event", self.inbox.put_nowait, namespace=NAMESPACE)
-
-    def _event(self, name: str, payload: dict | None = None) -> dict:
-        return {"name": name, "payload": payload or {}, "router_data": _router(self.path)}
-
-    async def emit(self, name: str, payload: dict | None = None) -> None:
-        """Send one event, as state.js `applyEvent` does."""
-        await self.sio.emit("event", self._event(name, payload), namespace=NAMESPACE)
 
     async def open(self, path: str) -> dict:
         """Connect with the hydrate event in the CONNECT packet; wait for the rows."""
-        self.path = path
-        payload = {"vars": {COOKIE_VAR: self.session_token}}
-        if hashes := _initial_hashes():
-            payload["hashes"] = hashes
-        auth_packet = {"event": self._event(f"{State.get_full_name()}.hydrate_and_load", payload)}
-        await self.sio.connect(
-            f"{self.base}?token={self.client_token}",
-            auth=auth_packet,
-            transports=["websocket"],
-            namespaces=[NAMESPACE],
-            socketio_path=NAMESPACE,
-            wait_timeout=30,
-        )
+        await self.connect(path)
         return await self._rows()
 
     async def navigate(self, path: str) -> dict:
@@ -205,10 +149,6 @@ class Tab:
                 for event in update.get("events") or []:
                     if event["name"] == "_redirect":
                         return await self.navigate(event["payload"]["path"])
-
-    async def close(self) -> None:
-        """Disconnect, as closing the tab does."""
-        await self.sio.disconnect()
 
 
 async def _timed(timings: Timings, label: str, action) -> dict:

@@ -16,6 +16,12 @@ from erp_dashboard import config
 _engines: dict[tuple[str, bool], Engine] = {}
 
 
+def is_row_id(value) -> bool:
+    """Whether a value from the browser can be a row's id: a whole number a primary key
+    holds (`true` is not 1, and 2**63 is refused here, not by the database driver)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _forget_inherited_connections() -> None:
     """In a forked worker, never reuse the parent's pooled connections."""
     for eng in _engines.values():

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.db import is_row_id, read_only, unit_of_work
 from erp_dashboard.models import ApiToken, User, utcnow
 from erp_dashboard.services.errors import InvalidInput, NotFound, NotSignedIn, PermissionDenied
 from erp_dashboard.services.permissions import Actor, Role, require_company_admin
@@ -104,7 +104,7 @@ def revoke(actor: Actor, token_id: int) -> str:
     require_company_admin(actor, "revoke API tokens")
     with unit_of_work() as session:
         token = None
-        if isinstance(token_id, int) and not isinstance(token_id, bool):
+        if is_row_id(token_id):
             token = session.get(ApiToken, token_id)
         if token is None:
             raise NotFound("That API token does not exist.")

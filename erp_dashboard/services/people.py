@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, delete, select
 
-from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.db import is_row_id, read_only, unit_of_work
 from erp_dashboard.models import AppSetting, PeopleEvent, User, UserSession, utcnow
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import InvalidInput, NotFound
@@ -171,7 +171,7 @@ def set_separate_duties(actor: Actor, on: bool) -> str:
 
 def _user(session, user_id: int) -> User:
     user = None
-    if isinstance(user_id, int) and not isinstance(user_id, bool):
+    if is_row_id(user_id):
         user = session.get(User, user_id)
     if user is None:
         raise NotFound("That person does not exist.")

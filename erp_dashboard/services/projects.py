@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, delete, select
 
 from erp_dashboard import qbxml
-from erp_dashboard.db import unit_of_work
+from erp_dashboard.db import is_row_id, unit_of_work
 from erp_dashboard.models import Project, ProjectApprover, User, utcnow
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound
@@ -181,9 +181,11 @@ def update_project(
 
 
 def _locked_row(session: Session, project_id: int) -> Project:
-    project = session.exec(
-        select(Project).where(Project.id == project_id).with_for_update()
-    ).first()
+    project = None
+    if is_row_id(project_id):
+        project = session.exec(
+            select(Project).where(Project.id == project_id).with_for_update()
+        ).first()
     if project is None:
         raise NotFound(f"Project {project_id} does not exist.")
     return project

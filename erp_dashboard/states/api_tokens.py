@@ -82,8 +82,11 @@ class ApiTokensState(rx.State):
     @rx.event
     async def create(self, form: dict):
         """Make a token named in the form; its secret is shown this once."""
-        name = str(form.get("token_name", "")) if isinstance(form, dict) else ""
+        name = form.get("token_name", "") if isinstance(form, dict) else None
         self.new_token = self.notice = ""
+        if not isinstance(name, str):  # a forged list or number is refused, not spelled out
+            self.notice, self.notice_ok = "The token name must be text.", False
+            return None
         try:
             made = await self._call(api_tokens.create, name)
         except ServiceError as err:

@@ -49,7 +49,8 @@ def _whole(value) -> int:
 
 def _known_list(value) -> str:
     """The list named by the browser, or Ready To Export."""
-    return value if value in set(JobList) else JobList.READY_TO_EXPORT.value
+    known = isinstance(value, str) and value in set(JobList)
+    return value if known else JobList.READY_TO_EXPORT.value
 
 
 def _projects(n: int) -> str:
@@ -246,6 +247,7 @@ class JobsState(rx.State):
     @rx.event
     async def sort_by(self, column: str):
         """Sort by `column`; a second click reverses."""
+        column = column if isinstance(column, str) else ""  # refused by the service
         descending = not self.descending if column == self.sort else False
         return await self._requery(sort=column, descending=descending, page=1)
 
@@ -292,6 +294,7 @@ class JobsState(rx.State):
     def decide(self, row_id: int, decision: str):
         """Mark a row Accept (a second click clears it) or Link; nothing is saved until
         Export or Link."""
+        row_id = _whole(row_id)
         if decision not in ("accept", "link"):
             return
         if self.decisions.get(row_id) == decision:
@@ -306,7 +309,7 @@ class JobsState(rx.State):
     @rx.event
     def undecide(self, row_id: int):
         """Clear a row's decision."""
-        self._undecide(row_id)
+        self._undecide(_whole(row_id))
 
     def _undecide(self, row_id: int) -> None:
         for pending in (self.decisions, self.chosen, self.chosen_name, self.row_text):
@@ -318,13 +321,14 @@ class JobsState(rx.State):
     def set_row_text(self, row_id: int, text: str):
         """The project number typed into a Ready To Import row so far (rows of the page
         shown only, so a forged event cannot grow the state)."""
+        row_id = _whole(row_id)
         if row_id in {row.id for row in self.rows}:
             self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
 
     @rx.event
     async def open_picker(self, row_id: int):
         """Show the customer search for a row."""
-        self.picker_row, self.picker_query = row_id, ""
+        self.picker_row, self.picker_query = _whole(row_id), ""
         await self._search_customers()
 
     @rx.event
@@ -339,14 +343,24 @@ class JobsState(rx.State):
         await self._search_customers()
 
     async def _search_customers(self) -> None:
-        actor = await current_actor(self)
-        found = await asyncio.to_thread(job_lists.search_customers, actor, self.picker_query)
+        try:
+            actor = await current_actor(self)
+            found = await asyncio.to_thread(job_lists.search_customers, actor, self.picker_query)
+        except ServiceError as err:
+            self.picker_options, self.picker_more = [], False
+            self._say(str(err), ok=False)
+            return
         self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found.options]
         self.picker_more = found.more
 
     @rx.event
     def choose_customer(self, row_id: int, list_id: str, full_name: str):
-        """Record the customer picked for a row."""
+        """Record the customer picked for a row of the page shown."""
+        row_id = _whole(row_id)
+        if self._row(row_id) is None or not (
+            isinstance(list_id, str) and isinstance(full_name, str)
+        ):
+            return
         self.chosen[row_id], self.chosen_name[row_id] = list_id, full_name
         self.row_errors.pop(row_id, None)
         self.picker_row = -1
@@ -445,6 +459,7 @@ class JobsState(rx.State):
     @rx.event
     async def approve_update(self, row_id: int):
         """Send a Ready To Update row's changes to QuickBooks."""
+        row_id = _whole(row_id)
         if await self._act_on_row(
             row_id, lambda actor, row: jobs.approve_update(actor, row.id, row.version)
         ):
@@ -454,6 +469,7 @@ class JobsState(rx.State):
     @rx.event
     async def act_on_job(self, row_id: int, action: str):
         """Import, link, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
+        row_id = _whole(row_id)
         number = self.row_text.get(row_id, "")
         calls = {
             "import": lambda actor, row: imports.import_job(actor, row.id, row.version),
@@ -461,7 +477,9 @@ class JobsState(rx.State):
             "archive": lambda actor, row: imports.set_archived(actor, row.id, row.version, True),
             "unarchive": lambda actor, row: imports.set_archived(actor, row.id, row.version, False),
         }
-        if action in calls and await self._act_on_row(row_id, calls[action]):
+        if not (isinstance(action, str) and action in calls):
+            return
+        if await self._act_on_row(row_id, calls[action]):
             await self._reload()
 
     @rx.event

@@ -135,6 +135,8 @@ async def _reload(read: Read) -> Any:
 
 async def follow(state: rx.State, gen: str, route: str):
     """Apply each change to `state` while generation `gen` shows `route` on this worker."""
+    if not isinstance(gen, str):  # a forged generation is no watch of this tab
+        return None
     mark = FEED.mark()
     async with state:
         client, sid = state.router.session.client_token, state.router.session.session_id

@@ -88,7 +88,10 @@ class OutboxState(rx.State):
     @rx.event
     async def requeue(self, email_id: str):
         """Send a failed email again (company admins; checked in the service)."""
-        if not (isinstance(email_id, str) and email_id.isascii() and email_id.isdigit()):
+        if (
+            not (isinstance(email_id, str) and email_id.isascii() and email_id.isdigit())
+            or len(email_id) > 18
+        ):
             return None
         try:
             actor = await current_actor(self)

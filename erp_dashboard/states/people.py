@@ -55,7 +55,10 @@ class PeopleState(rx.State):
     async def add(self, form: dict):
         """Add a person with a first password."""
         form = form if isinstance(form, dict) else {}
-        fields = [str(form.get(k, "")) for k in ("email", "person_name", "role", "password")]
+        fields = [form.get(k, "") for k in ("email", "person_name", "role", "password")]
+        if not all(isinstance(f, str) for f in fields):  # forged non-text is refused
+            self.notice, self.notice_ok = "Every field must be text.", False
+            return None
         return await self._run(people.add_person, *fields)
 
     @rx.event

@@ -13,6 +13,7 @@ from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
+from erp_dashboard.states.jobs import _whole
 from erp_dashboard.states.session import current_actor, session_token
 
 NEW = 0  # editing_id of a project not yet saved
@@ -106,7 +107,8 @@ class ProjectsState(rx.State):
     @rx.event
     async def go_to_page(self, page: int):
         """Another page of projects."""
-        self.page = max(1, int(page) if str(page).isdigit() else 1)
+        page = _whole(page)
+        self.page = page if 0 < page < 2**31 else 1
         return await self._reload()
 
     def _open_form(
@@ -146,7 +148,7 @@ class ProjectsState(rx.State):
     @rx.event
     def typed(self, field: str, text: str):
         """Count what was typed into a length-limited field."""
-        if field in projects.TEXT_LIMITS:
+        if isinstance(field, str) and field in projects.TEXT_LIMITS:
             self.lengths[field] = len(str(text))
 
     @rx.event
@@ -157,7 +159,10 @@ class ProjectsState(rx.State):
     @rx.event
     async def save(self, form: dict):
         """Validate and save on the server; the form stays open with the reasons if refused."""
-        form = {k: str(v) for k, v in form.items()}
+        if not (isinstance(form, dict) and all(isinstance(v, str) for v in form.values())):
+            self.form_error, self.field_errors = "Not saved: every field must be text.", {}
+            return None
+        form = dict(form)
         form.setdefault("is_active", "")
         form.setdefault("erp_sync", "")
         try:

@@ -135,10 +135,10 @@ async def _reload(read: Read) -> Any:
 
 async def follow(state: rx.State, gen: str, route: str):
     """Apply each change to `state` while generation `gen` shows `route` on this worker."""
-    if not isinstance(gen, str):  # a forged generation is no watch of this tab
-        return None
     mark = FEED.mark()
     async with state:
+        if state._live_gen != gen:  # an old or forged watch: not this tab's
+            return None
         client, sid = state.router.session.client_token, state.router.session.session_id
         read = await state._live_read()
     change: Change | None = Change(FEED.changed_within(CATCH_UP_SECONDS), mark.health)

@@ -159,10 +159,11 @@ class ProjectsState(rx.State):
     @rx.event
     async def save(self, form: dict):
         """Validate and save on the server; the form stays open with the reasons if refused."""
-        if not (isinstance(form, dict) and all(isinstance(v, str) for v in form.values())):
+        scalar = (str, bool, int, float)  # text, and the boxes' true/false
+        if not (isinstance(form, dict) and all(isinstance(v, scalar) for v in form.values())):
             self.form_error, self.field_errors = "Not saved: every field must be text.", {}
             return None
-        form = dict(form)
+        form = {k: str(v) for k, v in form.items()}
         form.setdefault("is_active", "")
         form.setdefault("erp_sync", "")
         try:

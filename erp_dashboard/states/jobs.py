@@ -15,6 +15,7 @@ from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
+from erp_dashboard.states.arguments import whole
 from erp_dashboard.states.session import current_actor, session_token
 
 
@@ -34,17 +35,6 @@ def _load(token: str, query: PageQuery, awaiting: list[int]) -> Snapshot:
         job_lists.counts(actor),
         job_lists.finished_exports(actor, awaiting),
     )
-
-
-def _whole(value) -> int:
-    """A whole number from the browser, or 0 (which the service then refuses): `true` is
-    not 1, and a number too long to read is 0."""
-    if isinstance(value, bool):
-        return 0
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _known_list(value) -> str:
@@ -259,12 +249,12 @@ class JobsState(rx.State):
     @rx.event
     async def go_to_page(self, page: int):
         """Show another page."""
-        return await self._requery(page=max(1, min(_whole(page), self.pages)))
+        return await self._requery(page=max(1, min(whole(page), self.pages)))
 
     @rx.event
     async def set_page_size(self, size: str):
         """Rows per page."""
-        return await self._requery(page_size=_whole(size), page=1)
+        return await self._requery(page_size=whole(size), page=1)
 
     @rx.event
     async def show_every_code(self):
@@ -294,7 +284,7 @@ class JobsState(rx.State):
     def decide(self, row_id: int, decision: str):
         """Mark a row Accept (a second click clears it) or Link; nothing is saved until
         Export or Link."""
-        row_id = _whole(row_id)
+        row_id = whole(row_id)
         if decision not in ("accept", "link"):
             return
         if self.decisions.get(row_id) == decision:
@@ -309,7 +299,7 @@ class JobsState(rx.State):
     @rx.event
     def undecide(self, row_id: int):
         """Clear a row's decision."""
-        self._undecide(_whole(row_id))
+        self._undecide(whole(row_id))
 
     def _undecide(self, row_id: int) -> None:
         for pending in (self.decisions, self.chosen, self.chosen_name, self.row_text):
@@ -321,14 +311,14 @@ class JobsState(rx.State):
     def set_row_text(self, row_id: int, text: str):
         """The project number typed into a Ready To Import row so far (rows of the page
         shown only, so a forged event cannot grow the state)."""
-        row_id = _whole(row_id)
+        row_id = whole(row_id)
         if row_id in {row.id for row in self.rows}:
             self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
 
     @rx.event
     async def open_picker(self, row_id: int):
         """Show the customer search for a row."""
-        self.picker_row, self.picker_query = _whole(row_id), ""
+        self.picker_row, self.picker_query = whole(row_id), ""
         await self._search_customers()
 
     @rx.event
@@ -356,7 +346,7 @@ class JobsState(rx.State):
     @rx.event
     def choose_customer(self, row_id: int, list_id: str, full_name: str):
         """Record the customer picked for a row of the page shown."""
-        row_id = _whole(row_id)
+        row_id = whole(row_id)
         if self._row(row_id) is None or not (
             isinstance(list_id, str) and isinstance(full_name, str)
         ):
@@ -431,7 +421,7 @@ class JobsState(rx.State):
     @rx.event
     def open_reject(self, row_id: int, is_open: bool):
         """Open (or close) the reject dialog of a row."""
-        self.rejecting = _whole(row_id) if is_open is True else -1
+        self.rejecting = whole(row_id) if is_open is True else -1
         if is_open is True:
             self.row_errors.pop(self.rejecting, None)
 
@@ -459,7 +449,7 @@ class JobsState(rx.State):
     @rx.event
     async def approve_update(self, row_id: int):
         """Send a Ready To Update row's changes to QuickBooks."""
-        row_id = _whole(row_id)
+        row_id = whole(row_id)
         if await self._act_on_row(
             row_id, lambda actor, row: jobs.approve_update(actor, row.id, row.version)
         ):
@@ -469,7 +459,7 @@ class JobsState(rx.State):
     @rx.event
     async def act_on_job(self, row_id: int, action: str):
         """Import, link, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
-        row_id = _whole(row_id)
+        row_id = whole(row_id)
         number = self.row_text.get(row_id, "")
         calls = {
             "import": lambda actor, row: imports.import_job(actor, row.id, row.version),
@@ -502,4 +492,4 @@ class JobsState(rx.State):
     @rx.event
     def dismiss_toast(self, toast_id: int):
         """Close one toast."""
-        self.toasts = [t for t in self.toasts if t.id != _whole(toast_id)]
+        self.toasts = [t for t in self.toasts if t.id != whole(toast_id)]

@@ -13,7 +13,7 @@ from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
-from erp_dashboard.states.jobs import _whole
+from erp_dashboard.states.arguments import whole
 from erp_dashboard.states.session import current_actor, session_token
 
 NEW = 0  # editing_id of a project not yet saved
@@ -107,7 +107,7 @@ class ProjectsState(rx.State):
     @rx.event
     async def go_to_page(self, page: int):
         """Another page of projects."""
-        page = _whole(page)
+        page = whole(page)
         self.page = page if 0 < page < 2**31 else 1
         return await self._reload()
 

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from erp_dashboard.components.download import csv_link
 from erp_dashboard.components.filters import filter_tabs
 from erp_dashboard.components.health import health_panel
 from erp_dashboard.components.jobs_table import jobs_table, pager
@@ -109,25 +110,11 @@ def _code_filter() -> rx.Component:
     )
 
 
-def _download_link() -> rx.Component:
-    """The view (every page of it) as a CSV file: a link the browser follows itself
-    (`reload_document`: React Router leaves it alone) and downloads."""
-    return rx.el.a(
-        rx.icon("file-down", size=16, aria_hidden="true"),
-        "Download CSV",
-        href=JobsState.csv_href,
-        download="",
-        reload_document=True,
-        id="download-csv",
-        class_name="download-csv",
-    )
-
-
 def _toolbar() -> rx.Component:
     return rx.flex(
         _search_box(),
         _code_filter(),
-        _download_link(),
+        csv_link(JobsState.csv_href, "download-csv"),  # the view, every page of it
         _refresh_customers(),
         rx.spacer(),
         _export_bar(),

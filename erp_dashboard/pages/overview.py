@@ -3,6 +3,7 @@
 import reflex as rx
 
 from erp_dashboard import routes
+from erp_dashboard.components.download import csv_link
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
 from erp_dashboard.services.overview import PRESET_LABELS
@@ -145,15 +146,7 @@ def _numbers() -> rx.Component:
     """The chart's numbers as a table on demand, and as a CSV download."""
     return rx.flex(
         _numbers_table(),
-        rx.el.a(
-            rx.icon("file-down", size=16, aria_hidden="true"),
-            "Download CSV",
-            href=OverviewState.csv_href,
-            download="",
-            reload_document=True,
-            id="overview-csv",
-            class_name="download-csv",
-        ),
+        csv_link(OverviewState.csv_href, "overview-csv"),
         justify="between",
         align="start",
         gap="12px",

@@ -6,7 +6,7 @@ from erp_dashboard import routes
 from erp_dashboard.components.download import csv_link
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
-from erp_dashboard.services.overview import PRESET_LABELS
+from erp_dashboard.services.overview import DEFAULT_PRESET, PRESET_LABELS
 from erp_dashboard.states.overview import OverviewState
 
 SERIES = (  # data key, legend name, colour (the status badges' hues)
@@ -18,10 +18,9 @@ SERIES = (  # data key, legend name, colour (the status badges' hues)
 
 def _range_link(preset: str, label: str) -> rx.Component:
     current = OverviewState.preset == preset
-    params = {} if preset == "30d" else {"range": preset}
     return rx.link(
         label,
-        href=routes.overview_view(params),
+        href=routes.overview_view({} if preset == DEFAULT_PRESET else {"range": preset}),
         aria_current=rx.cond(current, "true", "false"),
         class_name="range-link",
         data_range=preset,

@@ -161,11 +161,7 @@ class ApproverTally:
     rejected: int
     linked: int
     updates: int
-
-    @property
-    def total(self) -> int:
-        """Every decision counted."""
-        return self.accepted + self.retried + self.rejected + self.linked + self.updates
+    total: int  # every decision counted
 
 
 @dataclass(frozen=True)
@@ -403,7 +399,11 @@ def _approvers(session: Session, decisions: list[tuple[int, str, int]]) -> list[
         per[actor_id][COLUMN_OF[action]] += n
     names = dict(session.exec(select(User.id, User.name).where(User.id.in_(list(per)))).all())
     tallies = [
-        ApproverTally(names.get(user_id, f"User {user_id}"), **{c: n[c] for c in APPROVER_COLUMNS})
+        ApproverTally(
+            names.get(user_id, f"User {user_id}"),
+            **{c: n[c] for c in APPROVER_COLUMNS},
+            total=sum(n.values()),
+        )
         for user_id, n in per.items()
     ]
     return sorted(tallies, key=lambda t: (-t.total, t.name))

@@ -10,7 +10,14 @@ import reflex as rx
 from erp_dashboard import routes
 from erp_dashboard.services import auth, overview
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
-from erp_dashboard.services.overview import Card, FailureReason, Overview, Period, age_text
+from erp_dashboard.services.overview import (
+    ApproverTally,
+    Card,
+    FailureReason,
+    Overview,
+    Period,
+    age_text,
+)
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.session import session_token
@@ -24,19 +31,6 @@ class WaitView:
     decisions: int
     median: str
     p90: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ApproverView:
-    """One person's decisions in the period."""
-
-    name: str
-    accepted: int
-    retried: int
-    rejected: int
-    linked: int
-    updates: int
-    total: int
 
 
 def _load(token: str, period: Period) -> Overview:
@@ -56,7 +50,7 @@ class OverviewState(rx.State):
     points: list[dict[str, str | int]] = []  # the chart's data: label, day and each series
     failures: list[FailureReason] = []
     waits: list[WaitView] = []
-    approvers: list[ApproverView] = []
+    approvers: list[ApproverTally] = []
     notice: str = ""
     load_error: str = ""
 
@@ -96,10 +90,7 @@ class OverviewState(rx.State):
             )
             for w in found.waits
         ]
-        self.approvers = [
-            ApproverView(a.name, a.accepted, a.retried, a.rejected, a.linked, a.updates, a.total)
-            for a in found.approvers
-        ]
+        self.approvers = found.approvers
         self.load_error = ""
 
     @rx.event
@@ -112,7 +103,7 @@ class OverviewState(rx.State):
             self.notice = ""
         except ServiceError as err:
             period = overview.period_from_url({}, today)
-            self.notice = f"{err} Showing the last 30 days instead."
+            self.notice = f"{err} Showing the last {overview.PRESET_LABELS[period.preset]} instead."
         self.preset, self.start, self.end = (
             period.preset,
             period.start.isoformat(),

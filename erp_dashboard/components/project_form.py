@@ -45,7 +45,7 @@ def _field(label: str, name: str, *, locked: rx.Var | bool = False, **props) -> 
             disabled=locked,
             aria_invalid=rx.cond(ProjectsState.field_errors.contains(name), "true", "false"),
             aria_describedby=described,
-            on_change=(lambda text: ProjectsState.typed(name, text)) if limited else None,
+            on_change=(lambda text: ProjectsState.typed(name, text.length())) if limited else None,
             width="100%",
             **props,
         ),

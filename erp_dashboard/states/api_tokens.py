@@ -11,6 +11,7 @@ import reflex as rx
 from erp_dashboard import routes
 from erp_dashboard.services import api_tokens, auth
 from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
+from erp_dashboard.states.arguments import Form, Whole, event
 from erp_dashboard.states.session import current_actor
 
 
@@ -70,7 +71,7 @@ class ApiTokensState(rx.State):
             self.notice, self.notice_ok = str(err), False
         return None
 
-    @rx.event
+    @event
     async def load(self):
         """When the section appears: the list, for company admins (no secret kept)."""
         self.new_token = self.new_token_name = self.notice = ""
@@ -79,27 +80,23 @@ class ApiTokensState(rx.State):
         except ServiceError as err:
             return self._refused(err)
 
-    @rx.event
-    async def create(self, form: dict):
+    @event
+    async def create(self, form: Form):
         """Make a token named in the form; its secret is shown this once."""
-        name = form.get("token_name", "") if isinstance(form, dict) else None
         self.new_token = self.notice = ""
-        if not isinstance(name, str):  # a forged list or number is refused, not spelled out
-            self.notice, self.notice_ok = "The token name must be text.", False
-            return None
         try:
-            made = await self._call(api_tokens.create, name)
+            made = await self._call(api_tokens.create, form.get("token_name", ""))
         except ServiceError as err:
             return self._refused(err)
         self.new_token, self.new_token_name = made.secret, made.info.name
 
-    @rx.event
+    @event
     def forget_new_token(self):
         """The admin has copied the secret: it leaves the page."""
         self.new_token = self.new_token_name = ""
 
-    @rx.event
-    async def revoke(self, token_id: int):
+    @event
+    async def revoke(self, token_id: Whole):
         """Revoke a token; the API refuses it from then on."""
         self.new_token = ""
         try:

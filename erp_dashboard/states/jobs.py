@@ -15,7 +15,7 @@ from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
-from erp_dashboard.states.arguments import whole
+from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event
 from erp_dashboard.states.session import current_actor, session_token
 
 
@@ -175,7 +175,7 @@ class JobsState(rx.State):
         except ServiceError as err:
             self.load_error = str(err)
 
-    @rx.event
+    @event
     async def open_page(self):
         """on_load: show the view the address asks for, then watch for changes."""
         self._switching_to = ""
@@ -209,8 +209,8 @@ class JobsState(rx.State):
         self.row_text, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
         self.rejecting = -1
 
-    @rx.event
-    async def choose_list(self, job_list: str):
+    @event
+    async def choose_list(self, job_list: Word):
         """Switch to another list (a new history entry), keeping the search and page size.
 
         A click on a tab asks twice (Radix activates a tab on mousedown and again on the
@@ -234,35 +234,34 @@ class JobsState(rx.State):
         self._set_view(query)
         return await self._reload() or self._address_script()
 
-    @rx.event
-    async def sort_by(self, column: str):
-        """Sort by `column`; a second click reverses."""
-        column = column if isinstance(column, str) else ""  # refused by the service
+    @event
+    async def sort_by(self, column: Word):
+        """Sort by `column` (the service knows the columns); a second click reverses."""
         descending = not self.descending if column == self.sort else False
         return await self._requery(sort=column, descending=descending, page=1)
 
-    @rx.event
-    async def set_search(self, text: str):
+    @event
+    async def set_search(self, text: Text):
         """Search names, numbers and cities."""
-        return await self._requery(search=str(text), page=1)
+        return await self._requery(search=text, page=1)
 
-    @rx.event
-    async def go_to_page(self, page: int):
+    @event
+    async def go_to_page(self, page: Whole):
         """Show another page."""
-        return await self._requery(page=max(1, min(whole(page), self.pages)))
+        return await self._requery(page=max(1, min(page, self.pages)))
 
-    @rx.event
-    async def set_page_size(self, size: str):
-        """Rows per page."""
-        return await self._requery(page_size=whole(size), page=1)
+    @event
+    async def set_page_size(self, size: Digits):
+        """Rows per page (the service knows the sizes offered)."""
+        return await self._requery(page_size=int(size), page=1)
 
-    @rx.event
+    @event
     async def show_every_code(self):
         """Drop the QuickBooks status-code filter (the overview's failure links set it)."""
         return await self._requery(code=None, page=1)
 
-    @rx.event(background=True)
-    async def watch(self, gen: str):
+    @event(background=True)
+    async def watch(self, gen: Word):
         """Follow changes while this tab shows the Jobs page (states/live.py)."""
         return await live.follow(self, gen, routes.JOBS)
 
@@ -280,11 +279,10 @@ class JobsState(rx.State):
 
     # ----- deciding --------------------------------------------------------------
 
-    @rx.event
-    def decide(self, row_id: int, decision: str):
+    @event
+    def decide(self, row_id: Whole, decision: Word):
         """Mark a row Accept (a second click clears it) or Link; nothing is saved until
         Export or Link."""
-        row_id = whole(row_id)
         if decision not in ("accept", "link"):
             return
         if self.decisions.get(row_id) == decision:
@@ -296,10 +294,10 @@ class JobsState(rx.State):
         if decision == "accept" and row and row.customer_list_id and row_id not in self.chosen:
             self.chosen[row_id], self.chosen_name[row_id] = row.customer_list_id, row.customer
 
-    @rx.event
-    def undecide(self, row_id: int):
+    @event
+    def undecide(self, row_id: Whole):
         """Clear a row's decision."""
-        self._undecide(whole(row_id))
+        self._undecide(row_id)
 
     def _undecide(self, row_id: int) -> None:
         for pending in (self.decisions, self.chosen, self.chosen_name, self.row_text):
@@ -307,29 +305,28 @@ class JobsState(rx.State):
         if self.picker_row == row_id:
             self.picker_row = -1
 
-    @rx.event
-    def set_row_text(self, row_id: int, text: str):
+    @event
+    def set_row_text(self, row_id: Whole, text: Text):
         """The project number typed into a Ready To Import row so far (rows of the page
         shown only, so a forged event cannot grow the state)."""
-        row_id = whole(row_id)
         if row_id in {row.id for row in self.rows}:
-            self.row_text[row_id] = str(text)[:ROW_TEXT_LIMIT]
+            self.row_text[row_id] = text[:ROW_TEXT_LIMIT]
 
-    @rx.event
-    async def open_picker(self, row_id: int):
+    @event
+    async def open_picker(self, row_id: Whole):
         """Show the customer search for a row."""
-        self.picker_row, self.picker_query = whole(row_id), ""
+        self.picker_row, self.picker_query = row_id, ""
         await self._search_customers()
 
-    @rx.event
+    @event
     def close_picker(self):
         """Hide the customer search."""
         self.picker_row = -1
 
-    @rx.event
-    async def search_customers(self, text: str):
+    @event
+    async def search_customers(self, text: Text):
         """Customers whose name contains `text` (searched in SQL)."""
-        self.picker_query = str(text)[:ROW_TEXT_LIMIT]
+        self.picker_query = text[:ROW_TEXT_LIMIT]
         await self._search_customers()
 
     async def _search_customers(self) -> None:
@@ -343,13 +340,10 @@ class JobsState(rx.State):
         self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found.options]
         self.picker_more = found.more
 
-    @rx.event
-    def choose_customer(self, row_id: int, list_id: str, full_name: str):
+    @event
+    def choose_customer(self, row_id: Whole, list_id: Word, full_name: Text):
         """Record the customer picked for a row of the page shown."""
-        row_id = whole(row_id)
-        if self._row(row_id) is None or not (
-            isinstance(list_id, str) and isinstance(full_name, str)
-        ):
+        if self._row(row_id) is None:
             return
         self.chosen[row_id], self.chosen_name[row_id] = list_id, full_name
         self.row_errors.pop(row_id, None)
@@ -366,7 +360,7 @@ class JobsState(rx.State):
             return "Choose a QuickBooks customer for: " + ", ".join(missing)
         return ""
 
-    @rx.event
+    @event
     async def export(self):
         """Export every accepted row that has a customer; the service re-checks all."""
         choices = [
@@ -418,21 +412,18 @@ class JobsState(rx.State):
         self._say(message, ok=True)
         return True
 
-    @rx.event
-    def open_reject(self, row_id: int, is_open: bool):
+    @event
+    def open_reject(self, row_id: Whole, is_open: Flag):
         """Open (or close) the reject dialog of a row."""
-        self.rejecting = whole(row_id) if is_open is True else -1
-        if is_open is True:
+        self.rejecting = row_id if is_open else -1
+        if is_open:
             self.row_errors.pop(self.rejecting, None)
 
-    @rx.event
-    async def reject(self, form: dict):
+    @event
+    async def reject(self, form: Form):
         """Reject the row whose dialog is open (a project, or a project's changes) with the
         dialog's comment."""
-        row_id, comment = self.rejecting, form.get("comment") if isinstance(form, dict) else None
-        if not isinstance(comment, str):
-            self.row_errors[row_id] = "The comment must be text."
-            return
+        row_id, comment = self.rejecting, form.get("comment", "")
 
         def call(actor, row):
             reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
@@ -446,20 +437,18 @@ class JobsState(rx.State):
         elif row is not None:
             self._toast(f"“{row.name}” was not rejected", self.row_errors[row_id], ok=False)
 
-    @rx.event
-    async def approve_update(self, row_id: int):
+    @event
+    async def approve_update(self, row_id: Whole):
         """Send a Ready To Update row's changes to QuickBooks."""
-        row_id = whole(row_id)
         if await self._act_on_row(
             row_id, lambda actor, row: jobs.approve_update(actor, row.id, row.version)
         ):
             self._awaiting.append(row_id)
             await self._reload()
 
-    @rx.event
-    async def act_on_job(self, row_id: int, action: str):
+    @event
+    async def act_on_job(self, row_id: Whole, action: Word):
         """Import, link, archive or unarchive a QuickBooks job (Ready To Import / Archived)."""
-        row_id = whole(row_id)
         number = self.row_text.get(row_id, "")
         calls = {
             "import": lambda actor, row: imports.import_job(actor, row.id, row.version),
@@ -467,12 +456,12 @@ class JobsState(rx.State):
             "archive": lambda actor, row: imports.set_archived(actor, row.id, row.version, True),
             "unarchive": lambda actor, row: imports.set_archived(actor, row.id, row.version, False),
         }
-        if not (isinstance(action, str) and action in calls):
+        if action not in calls:
             return
         if await self._act_on_row(row_id, calls[action]):
             await self._reload()
 
-    @rx.event
+    @event
     async def refresh_customers(self):
         """Ask the next Web Connector session to re-read QuickBooks' customers."""
         try:
@@ -489,7 +478,7 @@ class JobsState(rx.State):
         next_id = max((t.id for t in self.toasts), default=0) + 1
         self.toasts = [*self.toasts, Toast(next_id, title, detail, ok, href)][-TOASTS_KEPT:]
 
-    @rx.event
-    def dismiss_toast(self, toast_id: int):
+    @event
+    def dismiss_toast(self, toast_id: Whole):
         """Close one toast."""
-        self.toasts = [t for t in self.toasts if t.id != whole(toast_id)]
+        self.toasts = [t for t in self.toasts if t.id != toast_id]

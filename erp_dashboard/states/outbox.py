@@ -11,6 +11,7 @@ from erp_dashboard.services import auth, daily_summary, mail_delivery
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.mail_delivery import EmailView
 from erp_dashboard.services.permissions import Role
+from erp_dashboard.states.arguments import Digits, Flag, event
 from erp_dashboard.states.session import current_actor
 
 
@@ -57,27 +58,24 @@ class OutboxState(rx.State):
             self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
         return None
 
-    @rx.event
+    @event
     async def open_page(self):
         """on_load: the newest emails and the daily-summary choice (signed-in users only)."""
         return await self._show(1, with_summary=True)
 
-    @rx.event
+    @event
     async def previous_page(self):
         """Newer emails."""
         return await self._show(self.page - 1)
 
-    @rx.event
+    @event
     async def next_page(self):
         """Older emails."""
         return await self._show(self.page + 1)
 
-    @rx.event
-    async def set_summary(self, wanted: bool):
-        """Opt in or out of the daily summary (for oneself only); only a true/false from
-        the switch counts (a forged "false" is not a yes)."""
-        if not isinstance(wanted, bool):
-            return
+    @event
+    async def set_summary(self, wanted: Flag):
+        """Opt in or out of the daily summary (for oneself only)."""
         try:
             actor = await current_actor(self)
         except NotSignedIn:
@@ -85,14 +83,9 @@ class OutboxState(rx.State):
         await asyncio.to_thread(daily_summary.set_daily_summary, actor, wanted)
         self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
 
-    @rx.event
-    async def requeue(self, email_id: str):
+    @event
+    async def requeue(self, email_id: Digits):
         """Send a failed email again (company admins; checked in the service)."""
-        if (
-            not (isinstance(email_id, str) and email_id.isascii() and email_id.isdigit())
-            or len(email_id) > 18
-        ):
-            return None
         try:
             actor = await current_actor(self)
         except NotSignedIn:

@@ -20,6 +20,7 @@ from erp_dashboard.services.overview import (
 )
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
+from erp_dashboard.states.arguments import Form, Word, event
 from erp_dashboard.states.session import session_token
 
 
@@ -93,7 +94,7 @@ class OverviewState(rx.State):
         self.approvers = found.approvers
         self.load_error = ""
 
-    @rx.event
+    @event
     async def open_page(self):
         """on_load: the period the address asks for (else the last 30 days), then live."""
         params = dict(self.router.url.query_parameters)
@@ -118,11 +119,10 @@ class OverviewState(rx.State):
             self.load_error = str(err)
         return OverviewState.watch(await live.begin(self))
 
-    @rx.event
-    def apply_range(self, form: dict):
+    @event
+    def apply_range(self, form: Form):
         """A custom period from the form's `from` and `to` (checked before leaving)."""
-        form = form if isinstance(form, dict) else {}
-        params = {key: str(form.get(key, ""))[:10] for key in ("from", "to")}
+        params = {key: form.get(key, "")[:10] for key in ("from", "to")}
         try:
             period = overview.period_from_url(params, overview.today())
         except ServiceError as err:
@@ -130,8 +130,8 @@ class OverviewState(rx.State):
             return None
         return rx.redirect(routes.overview_view(overview.url_params(period)))
 
-    @rx.event(background=True)
-    async def watch(self, gen: str):
+    @event(background=True)
+    async def watch(self, gen: Word):
         """Follow changes while this tab shows the overview (states/live.py)."""
         return await live.follow(self, gen, routes.OVERVIEW)
 

@@ -11,6 +11,7 @@ from erp_dashboard.services import auth, people
 from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
 from erp_dashboard.services.people import Change, Person
 from erp_dashboard.services.permissions import Actor
+from erp_dashboard.states.arguments import Flag, Form, Whole, Word, event
 from erp_dashboard.states.session import current_actor
 
 
@@ -45,38 +46,34 @@ class PeopleState(rx.State):
         except ServiceError as err:
             self.notice, self.notice_ok = str(err), False
 
-    @rx.event
+    @event
     async def open_page(self):
         """on_load: everyone, for company admins (others are told they may not)."""
         self.notice = ""
         return await self._run(None)
 
-    @rx.event
-    async def add(self, form: dict):
+    @event
+    async def add(self, form: Form):
         """Add a person with a first password."""
-        form = form if isinstance(form, dict) else {}
         fields = [form.get(k, "") for k in ("email", "person_name", "role", "password")]
-        if not all(isinstance(f, str) for f in fields):  # forged non-text is refused
-            self.notice, self.notice_ok = "Every field must be text.", False
-            return None
         return await self._run(people.add_person, *fields)
 
-    @rx.event
-    async def set_role(self, user_id: int, role: str):
+    @event
+    async def set_role(self, user_id: Whole, role: Word):
         """Grant or revoke a role."""
         return await self._run(people.set_role, user_id, role)
 
-    @rx.event
-    async def set_active(self, user_id: int, active: bool):
+    @event
+    async def set_active(self, user_id: Whole, active: Flag):
         """Deactivate (sessions end at once) or reactivate."""
         return await self._run(people.set_active, user_id, active)
 
-    @rx.event
-    async def set_company_admin(self, user_id: int, admin: bool):
+    @event
+    async def set_company_admin(self, user_id: Whole, admin: Flag):
         """Grant or revoke company-admin rights."""
         return await self._run(people.set_company_admin, user_id, admin)
 
-    @rx.event
-    async def set_separate_duties(self, on: bool):
+    @event
+    async def set_separate_duties(self, on: Flag):
         """Turn "separate duties" on or off."""
         return await self._run(people.set_separate_duties, on)

@@ -13,7 +13,7 @@ from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
-from erp_dashboard.states.arguments import whole
+from erp_dashboard.states.arguments import FormWithBoxes, Text, Whole, Word, event
 from erp_dashboard.states.session import current_actor, session_token
 
 NEW = 0  # editing_id of a project not yet saved
@@ -73,7 +73,7 @@ class ProjectsState(rx.State):
     def _say(self, text: str, *, ok: bool) -> None:
         self.notice, self.notice_ok = text, ok
 
-    @rx.event
+    @event
     async def open_page(self):
         """on_load: the first page of projects (searched by `?search=`, as email links
         do); then follow changes."""
@@ -83,8 +83,8 @@ class ProjectsState(rx.State):
             return redirect
         return ProjectsState.watch(await live.begin(self))
 
-    @rx.event(background=True)
-    async def watch(self, gen: str):
+    @event(background=True)
+    async def watch(self, gen: Word):
         """Follow changes while this tab shows the Projects page (states/live.py)."""
         return await live.follow(self, gen, routes.PROJECTS)
 
@@ -98,16 +98,15 @@ class ProjectsState(rx.State):
         if page is not None:
             self.rows, self.total = page
 
-    @rx.event
-    async def set_search(self, text: str):
+    @event
+    async def set_search(self, text: Text):
         """Search names and numbers."""
-        self.search, self.page = str(text), 1
+        self.search, self.page = text, 1
         return await self._reload()
 
-    @rx.event
-    async def go_to_page(self, page: int):
+    @event
+    async def go_to_page(self, page: Whole):
         """Another page of projects."""
-        page = whole(page)
         self.page = page if 0 < page < 2**31 else 1
         return await self._reload()
 
@@ -135,35 +134,32 @@ class ProjectsState(rx.State):
         if self.field_errors:
             return _focus_when_marked(self.editing_id, next(iter(self.field_errors)))
 
-    @rx.event
+    @event
     def new_project(self):
         """Open an empty form (its first field takes the focus)."""
         self._open_form(NEW, {}, False, False)
 
-    @rx.event
-    def edit(self, project_id: int):
+    @event
+    def edit(self, project_id: Whole):
         """Open the form for one of the visible projects."""
         self._edit_row(project_id)
 
-    @rx.event
-    def typed(self, field: str, text: str):
-        """Count what was typed into a length-limited field."""
-        if isinstance(field, str) and field in projects.TEXT_LIMITS:
-            self.lengths[field] = len(str(text))
+    @event
+    def typed(self, field: Word, length: Whole):
+        """The length of what was typed into a length-limited field (the browser sends the
+        count, not the text)."""
+        if field in projects.TEXT_LIMITS:
+            self.lengths[field] = length
 
-    @rx.event
+    @event
     def close_form(self):
         """Leave the form without saving."""
         self.editing_id = NONE
 
-    @rx.event
-    async def save(self, form: dict):
+    @event
+    async def save(self, form: FormWithBoxes):
         """Validate and save on the server; the form stays open with the reasons if refused."""
-        scalar = (str, bool, int, float)  # text, and the boxes' true/false
-        if not (isinstance(form, dict) and all(isinstance(v, scalar) for v in form.values())):
-            self.form_error, self.field_errors = "Not saved: every field must be text.", {}
-            return None
-        form = {k: str(v) for k, v in form.items()}
+        form = {k: str(v) for k, v in form.items()}  # a box: "True" or "False"
         form.setdefault("is_active", "")
         form.setdefault("erp_sync", "")
         try:
@@ -198,12 +194,12 @@ class ProjectsState(rx.State):
             self._say(str(err), ok=False)
         return [e for e in (await self._reload(), focus) if e is not None]
 
-    @rx.event
-    async def send(self, project_id: int):
+    @event
+    async def send(self, project_id: Whole):
         """Send (or re-send) a project to ERP."""
         return await self._act(projects.send_to_erp, project_id)
 
-    @rx.event
-    async def retrieve(self, project_id: int):
+    @event
+    async def retrieve(self, project_id: Whole):
         """Pull a project back before an approver decides."""
         return await self._act(projects.retrieve, project_id)

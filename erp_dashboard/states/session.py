@@ -10,6 +10,7 @@ from erp_dashboard import routes
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.states.arguments import Form, event
 
 
 class SessionState(rx.State):
@@ -51,7 +52,7 @@ class SessionState(rx.State):
         path = url.path.rstrip("/") or "/"
         return f"{path}?{url.query}" if url.query else path
 
-    @rx.event
+    @event
     async def require_session(self):
         """On every page but /login: to /login unless signed in, remembering the page
         (in the address and here, since the page's own on_load may redirect to plain
@@ -63,7 +64,7 @@ class SessionState(rx.State):
             self._return_to = self._asked_for()
             return rx.redirect(auth.sign_in_path(self._return_to))
 
-    @rx.event
+    @event
     async def go_home(self):
         """To the user's start page (the overview for a Viewer, else Ready To Export);
         signed out, the Jobs tab's own check leads to sign-in."""
@@ -79,7 +80,7 @@ class SessionState(rx.State):
         self._return_to = ""
         return rx.redirect(auth.return_path(wanted, self._home))
 
-    @rx.event
+    @event
     async def redirect_if_signed_in(self):
         """On /login: straight on when the session is still good."""
         self.login_error = ""
@@ -90,20 +91,19 @@ class SessionState(rx.State):
             return
         return self._onward()
 
-    @rx.event
-    async def sign_in(self, form: dict):
+    @event
+    async def sign_in(self, form: Form):
         """Check the credentials on the server and keep the session token (failures slow
         down this client's address: Reflex takes it from the connection, or from
         X-Forwarded-For behind `trusted_proxy_hops` proxies)."""
-        form = form if isinstance(form, dict) else {}
         self.signing_in = True
         self.login_error = ""
         yield
         try:
             self.token = await asyncio.to_thread(
                 auth.sign_in,
-                str(form.get("email", "")),
-                str(form.get("password", "")),
+                form.get("email", ""),
+                form.get("password", ""),
                 self.router.session.client_ip,
             )
             self._show(await self._actor())
@@ -114,7 +114,7 @@ class SessionState(rx.State):
             self.signing_in = False
         yield self._onward()
 
-    @rx.event
+    @event
     async def sign_out(self):
         """End the session on the server and forget the cookie."""
         await asyncio.to_thread(auth.sign_out, self.token)

@@ -15,6 +15,7 @@ import inspect
 import pkgutil
 import re
 import time
+import typing
 
 import pytest
 from reflex.state import State
@@ -84,8 +85,9 @@ def app_events() -> list[tuple[str, str, dict[str, type]]]:
         for name, handler in cls.event_handlers.items():
             if not handler.fn.__module__.startswith("erp_dashboard.states."):
                 continue  # Reflex's own (setvar)
-            params = list(inspect.signature(handler.fn).parameters.values())[1:]
-            found.append((cls.get_full_name(), name, {p.name: p.annotation for p in params}))
+            params = list(inspect.signature(handler.fn).parameters)[1:]
+            hints = typing.get_type_hints(handler.fn)  # the declared type's base: int, str, …
+            found.append((cls.get_full_name(), name, {p: hints[p] for p in params}))
     return sorted(found, key=lambda e: (e[1] in LAST, e[0], e[1]))
 
 
@@ -167,7 +169,7 @@ def _plausible(name: str, ann: str, ids: dict) -> object:
 
 
 def _kind(ann) -> str:
-    ann = ann if isinstance(ann, str) else getattr(ann, "__name__", str(ann))
+    ann = (typing.get_origin(ann) or ann).__name__
     assert ann in ("int", "str", "bool", "dict"), f"no hostile values for {ann!r}"
     return ann
 

@@ -4,6 +4,7 @@ sees the outcome of its own export (a real Chromium against the app on SQLite)."
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -52,6 +53,8 @@ def app(tmp_path_factory):
 def admin_toggles(page: Page, timeout: int = LIVE_MS) -> None:
     """The Project Admin sends or retrieves TOGGLED (service layer, another session); the
     tab's Ready To Export count, and the row if that list is shown, follow within `timeout`."""
+    # A tab that just reconnected to a restarted server shows its counts once on_load has run.
+    expect(count(page, RTE)).to_have_text(re.compile(r"^\d+$"), timeout=timeout)
     before = int(count(page, RTE).inner_text())
     admin = auth.actor_for(auth.sign_in("admin@example.com", "demo-password"))
     with read_only() as s:

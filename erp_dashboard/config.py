@@ -39,6 +39,23 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw.strip() else default
 
 
+MAX_IDLE_MINUTES = 525_600  # a year; far more would overflow the date arithmetic
+
+
+def _idle_minutes() -> int:
+    """ERP_SESSION_IDLE_MINUTES: a whole number of minutes from 1 to a year (default 120)."""
+    raw = os.environ.get("ERP_SESSION_IDLE_MINUTES", "").strip()
+    if not raw:
+        return 120
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_IDLE_MINUTES):
+        raise ConfigError(
+            f"ERP_SESSION_IDLE_MINUTES={raw[:40]!r} is not a number of minutes: set a whole "
+            f"number from 1 to {MAX_IDLE_MINUTES} (e.g. ERP_SESSION_IDLE_MINUTES=120), or "
+            "leave it unset (120)."
+        )
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the service layer needs to know about its environment."""
@@ -46,6 +63,7 @@ class Settings:
     db_url: str
     demo_data: bool
     session_hours: int
+    session_idle_minutes: int
     qbd_mode: str
     qbwc_username: str
     qbwc_password: str
@@ -65,6 +83,7 @@ def load() -> Settings:
         db_url=os.environ.get("REFLEX_DB_URL") or DEFAULT_DB_URL,
         demo_data=demo_data,
         session_hours=_int("ERP_SESSION_HOURS", 12),
+        session_idle_minutes=_idle_minutes(),
         qbd_mode=_qbd_mode(demo_data),
         qbwc_username=os.environ.get("QBWC_USERNAME", ""),
         qbwc_password=os.environ.get("QBWC_PASSWORD", ""),

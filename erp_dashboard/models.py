@@ -38,7 +38,9 @@ class DailySummaryRun(SQLModel, table=True):
 
 
 class UserSession(SQLModel, table=True):
-    """A signed-in browser; only the SHA-256 of its token is stored."""
+    """A signed-in browser; only the SHA-256 of its token is stored. It ends at
+    `expires_at`, or once `last_seen_at` (the user's last action) is older than the idle
+    limit (services.auth)."""
 
     __tablename__ = "user_session"
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +48,7 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
 
 
 class LoginThrottle(SQLModel, table=True):

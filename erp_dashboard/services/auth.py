@@ -2,6 +2,9 @@
 
 A sign-in reads (the throttle, the user) in a read-only snapshot, checks the argon2 hash
 outside any transaction, then writes one short transaction: the failure, or the session.
+A session ends at its absolute expiry (ERP_SESSION_HOURS) or after ERP_SESSION_IDLE_MINUTES
+without the user's own action (`actor_for`); the live watch's checks (`actors_for`, or
+`actor_for` inside `watching()`) are not activity.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ import hashlib
 import os
 import secrets
 import threading
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
 from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
@@ -33,6 +39,8 @@ MAX_EMAIL, MAX_PASSWORD = 254, 1024
 # argon2 is CPU- and memory-hard on purpose: at most one check per two cores at a time, so
 # a burst of sign-ins queues here instead of starving every other request of CPU.
 _VERIFYING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often per session
+_WATCHING: ContextVar[bool] = ContextVar("watching", default=False)
 
 
 def _token_hash(token: str) -> str:
@@ -112,17 +120,25 @@ def sign_in(email: str, password: str, address: str = "") -> str:
         with unit_of_work() as session:
             throttle.record_failure(session, throttle.USER, email, address)
         raise InvalidInput(BAD_CREDENTIALS)
-    token = secrets.token_urlsafe(32)
+    token, now = secrets.token_urlsafe(32), utcnow()
     with unit_of_work() as session:
         throttle.forget(session, throttle.USER, email, address)
         session.add(
             UserSession(
                 token_hash=_token_hash(token),
                 user_id=user.id,
-                expires_at=utcnow() + timedelta(hours=config.load().session_hours),
+                expires_at=now + timedelta(hours=config.load().session_hours),
+                last_seen_at=now,
             )
         )
     return token
+
+
+def cookie_options(settings: config.Settings) -> dict[str, object]:
+    """The session cookie's options: SameSite=Strict, and Secure when the public address
+    is https. Not HttpOnly: the page's JavaScript sets it."""
+    secure = settings.public_url.lower().startswith("https://")
+    return {"name": "erp_session", "same_site": "strict", "secure": secure}
 
 
 HOME = routes.jobs_list("ready_to_export")
@@ -159,16 +175,38 @@ def sign_in_path(wanted: str) -> str:
 
 
 def actor_for(token: str) -> Actor:
-    """The active user behind a session token, or NotSignedIn."""
-    found = actors_for([token])[token]
-    if isinstance(found, NotSignedIn):
-        raise found
-    return found
+    """The active user behind a session token, or NotSignedIn. This is the user's own
+    action (outside `watching()`): it moves the session's last_seen_at, at most once a
+    minute."""
+    found, due = _check([token])
+    if isinstance(found[token], NotSignedIn):
+        raise found[token]
+    if due and not _WATCHING.get():
+        _seen(token)
+    return found[token]
 
 
 def actors_for(tokens: list[str]) -> dict[str, Actor | NotSignedIn]:
     """For each session token, its active user or why it is not signed in: one query for
-    all of them (every open tab re-checks its session on each live update)."""
+    all of them (every open tab re-checks its session on each live update). Not activity:
+    last_seen_at stays, and a session idle past the limit ends here."""
+    return _check(tokens)[0]
+
+
+@contextmanager
+def watching() -> Iterator[None]:
+    """Inside (and in threads started from it), `actor_for` is not activity either: the
+    live watch's reloads of an open tab keep no one signed in."""
+    reset = _WATCHING.set(True)
+    try:
+        yield
+    finally:
+        _WATCHING.reset(reset)
+
+
+def _check(tokens: list[str]) -> tuple[dict[str, Actor | NotSignedIn], set[str]]:
+    """`actors_for`, and the tokens of live sessions last seen over a minute ago. Ended
+    sessions (expired, idle, or their user deactivated) are deleted."""
     hashes = {_token_hash(token): token for token in tokens if token}
     with read_only() as session:
         rows = session.exec(
@@ -179,15 +217,50 @@ def actors_for(tokens: list[str]) -> dict[str, Actor | NotSignedIn]:
     found: dict[str, Actor | NotSignedIn] = {
         token: NotSignedIn("Please sign in.") for token in tokens
     }
-    now = utcnow()
+    due: set[str] = set()
+    now, idle_minutes = utcnow(), config.load().session_idle_minutes
     for user_session, user in rows:
         token = hashes[user_session.token_hash]
-        if user_session.expires_at <= now or not user.is_active:
+        if ended := _why_ended(user_session, user, now, idle_minutes):
             sign_out(token)
-            found[token] = NotSignedIn("Your session has ended. Please sign in again.")
+            found[token] = NotSignedIn(ended)
         else:
             found[token] = actor_of(user)
-    return found
+            if user_session.last_seen_at < now - SEEN_EVERY:
+                due.add(token)
+    return found, due
+
+
+def idle_since(now: datetime, idle_minutes: int) -> datetime:
+    """A session last seen at or before this has been idle too long."""
+    return now - timedelta(minutes=idle_minutes)
+
+
+def _why_ended(user_session: UserSession, user: User, now: datetime, idle_minutes: int) -> str:
+    """Why a session no longer signs its user in ("" while it does)."""
+    if user_session.expires_at <= now or not user.is_active:
+        return "Your session has ended. Please sign in again."
+    if user_session.last_seen_at <= idle_since(now, idle_minutes):
+        return (
+            f"You were signed out after {idle_minutes} minutes without activity. "
+            "Please sign in again."
+        )
+    return ""
+
+
+def _seen(token: str) -> None:
+    """Record the user's activity: a conditional write, so parallel events of one session
+    (on any worker) write once a minute at most."""
+    now = utcnow()
+    with unit_of_work() as session:
+        session.execute(
+            update(UserSession)
+            .where(
+                UserSession.token_hash == _token_hash(token),
+                UserSession.last_seen_at < now - SEEN_EVERY,
+            )
+            .values(last_seen_at=now)
+        )
 
 
 def actor_of(user: User) -> Actor:

@@ -1,5 +1,5 @@
-"""Forget what is no longer needed: old sign-in throttle rows, ended sessions, and the Web
-Connector's idle polls (the newest one stays: the health line shows when it last came)."""
+"""Forget what is no longer needed: old sign-in throttle rows, expired or idle sessions, and
+the Web Connector's idle polls (the newest one stays: the health line shows when it last came)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import func, select
 
+from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import LoginThrottle, QbwcSession, UserSession, utcnow
 from erp_dashboard.services import throttle
+from erp_dashboard.services.auth import idle_since
 from erp_dashboard.services.wc_health import IDLE
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ IDLE_POLLS_KEPT = timedelta(days=30)
 
 def purge(now: datetime | None = None) -> dict[str, int]:
     """Delete stale rows in one transaction; returns how many of each kind."""
-    now = now or utcnow()
+    now, idle_minutes = now or utcnow(), config.load().session_idle_minutes
     with unit_of_work() as session:
         newest = session.exec(select(func.max(QbwcSession.created_at))).one()
         idle_before = min(now - IDLE_POLLS_KEPT, newest) if newest else now
@@ -29,7 +31,12 @@ def purge(now: datetime | None = None) -> dict[str, int]:
             "login_throttle": delete(LoginThrottle).where(
                 LoginThrottle.last_failure_at < now - throttle.KEPT
             ),
-            "user_session": delete(UserSession).where(UserSession.expires_at <= now),
+            "user_session": delete(UserSession).where(
+                or_(
+                    UserSession.expires_at <= now,
+                    UserSession.last_seen_at <= idle_since(now, idle_minutes),
+                )
+            ),
             "qbwc_session": delete(QbwcSession).where(
                 QbwcSession.stage == IDLE, QbwcSession.created_at < idle_before
             ),

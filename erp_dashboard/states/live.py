@@ -130,7 +130,8 @@ async def _check_all() -> None:
 
 async def _reload(read: Read) -> Any:
     await _check_session(read.token)
-    return await shared(read.key, read.fn, *read.args)
+    with auth.watching():  # an update the user did not ask for is not their activity
+        return await shared(read.key, read.fn, *read.args)
 
 
 async def follow(state: rx.State, gen: str, route: str):

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from erp_dashboard import routes
+from erp_dashboard import config, routes
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.permissions import Actor, Role
@@ -16,7 +16,7 @@ from erp_dashboard.states.arguments import Form, event
 class SessionState(rx.State):
     """The browser's session token and the signed-in user's display data."""
 
-    token: str = rx.Cookie("", name="erp_session", same_site="strict")
+    token: str = rx.Cookie("", **auth.cookie_options(config.load()))
     signed_in: bool = False  # False until the server has checked the cookie
     user_name: str = ""
     role_label: str = ""

@@ -125,6 +125,26 @@ def test_a_session_idle_past_the_limit_is_refused_and_deleted(world, clock):
     assert last_seen() == []
 
 
+def test_the_sign_in_page_is_told_why(world, clock):
+    """The reason travels in /login's address as a word; the page's words come from here."""
+    token = auth.sign_in("ann@example.com", PASSWORD)
+    clock.wait(minutes=121)
+    with pytest.raises(NotSignedIn) as ended:
+        auth.actor_for(token)
+    assert ended.value.reason == "idle"
+    path = auth.sign_in_path("/jobs?filter=synced", ended.value.reason)
+    assert path == "/login?next=%2Fjobs%3Ffilter%3Dsynced&ended=idle"
+    assert auth.sign_in_path("/jobs?filter=ready_to_export", "idle") == "/login?ended=idle"
+    assert auth.sign_in_path("/outbox", "<script>") == "/login?next=%2Foutbox"
+    assert auth.ended_message("idle") == IDLE_MESSAGE
+    assert auth.ended_message("ended") == "Your session has ended. Please sign in again."
+    for forged in ("", "Idle", "<b>", None, ["idle"]):
+        assert auth.ended_message(forged) == ""
+    with pytest.raises(NotSignedIn) as never:
+        auth.actor_for("no-such-token")
+    assert never.value.reason == ""
+
+
 def test_the_live_watch_ends_idle_sessions_with_one_query(world, clock):
     ann, bob = auth.sign_in("ann@example.com", PASSWORD), auth.sign_in("bob@example.com", PASSWORD)
     clock.wait(minutes=100)

@@ -33,6 +33,19 @@ def login_page() -> rx.Component:
                 rx.vstack(
                     rx.heading("ERP Integrations", size="6", as_="h1"),
                     rx.text("Sign in to review projects for QuickBooks.", color_scheme="gray"),
+                    rx.box(
+                        rx.cond(
+                            SessionState.ended_note != "",
+                            rx.callout(
+                                SessionState.ended_note,
+                                icon="clock",
+                                color_scheme="blue",
+                                id="ended-note",
+                            ),
+                        ),
+                        role="status",
+                        width="100%",
+                    ),
                     _field("Email", "email", "email", "username", auto_focus=True),
                     _field("Password", "password", "password", "current-password"),
                     rx.box(

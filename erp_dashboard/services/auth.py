@@ -168,10 +168,26 @@ def return_path(wanted: object, home: str = HOME) -> str:
     return wanted
 
 
-def sign_in_path(wanted: str) -> str:
-    """/login, remembering the page that was asked for when it is worth returning to."""
+def sign_in_path(wanted: str, reason: str = "") -> str:
+    """/login, remembering the page that was asked for when it is worth returning to, and
+    why the session ended (`NotSignedIn.reason`) for the page to say."""
     back = return_path(wanted)
-    return routes.LOGIN if back == HOME else f"{routes.LOGIN}?next={quote(back, safe='')}"
+    query = [f"next={quote(back, safe='')}"] if back != HOME else []
+    query += [f"ended={reason}"] if reason in ("idle", "ended") else []
+    return f"{routes.LOGIN}?{'&'.join(query)}" if query else routes.LOGIN
+
+
+def ended_message(reason: object) -> str:
+    """What the sign-in page says about a session that ended (`reason` from its address;
+    anything else says nothing)."""
+    if reason == "idle":
+        minutes = config.load().session_idle_minutes
+        return (
+            f"You were signed out after {minutes} minutes without activity. Please sign in again."
+        )
+    if reason == "ended":
+        return "Your session has ended. Please sign in again."
+    return ""
 
 
 def actor_for(token: str) -> Actor:
@@ -221,9 +237,9 @@ def _check(tokens: list[str]) -> tuple[dict[str, Actor | NotSignedIn], set[str]]
     now, idle_minutes = utcnow(), config.load().session_idle_minutes
     for user_session, user in rows:
         token = hashes[user_session.token_hash]
-        if ended := _why_ended(user_session, user, now, idle_minutes):
+        if reason := _why_ended(user_session, user, now, idle_minutes):
             sign_out(token)
-            found[token] = NotSignedIn(ended)
+            found[token] = NotSignedIn(ended_message(reason), reason)
         else:
             found[token] = actor_of(user)
             if user_session.last_seen_at < now - SEEN_EVERY:
@@ -237,14 +253,11 @@ def idle_since(now: datetime, idle_minutes: int) -> datetime:
 
 
 def _why_ended(user_session: UserSession, user: User, now: datetime, idle_minutes: int) -> str:
-    """Why a session no longer signs its user in ("" while it does)."""
+    """Why a session no longer signs its user in: "ended", "idle" ("" while it does)."""
     if user_session.expires_at <= now or not user.is_active:
-        return "Your session has ended. Please sign in again."
+        return "ended"
     if user_session.last_seen_at <= idle_since(now, idle_minutes):
-        return (
-            f"You were signed out after {idle_minutes} minutes without activity. "
-            "Please sign in again."
-        )
+        return "idle"
     return ""
 
 

@@ -6,7 +6,12 @@ class ServiceError(Exception):
 
 
 class NotSignedIn(ServiceError):
-    """No valid session: the user must sign in again."""
+    """No valid session: the user must sign in again. `reason` names why a session ended
+    ("idle", "ended"; "" when there was none), for the sign-in page to say."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class PermissionDenied(ServiceError):

@@ -16,7 +16,7 @@ from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event
-from erp_dashboard.states.session import current_actor, session_token
+from erp_dashboard.states.session import asked_for, current_actor, session_token
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +170,8 @@ class JobsState(rx.State):
         try:
             self._apply(await self._fetch(self._query()))
             self.load_error = ""
-        except NotSignedIn:
-            return rx.redirect(routes.LOGIN)
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(asked_for(self), err.reason))
         except ServiceError as err:
             self.load_error = str(err)
 

@@ -35,11 +35,10 @@ from urllib.parse import urlsplit
 import reflex as rx
 from reflex.utils import prerequisites
 
-from erp_dashboard import routes
 from erp_dashboard.change_feed import FEED, Change
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import NotSignedIn
-from erp_dashboard.states.session import session_token
+from erp_dashboard.states.session import asked_for, session_token
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +148,9 @@ async def follow(state: rx.State, gen: str, route: str):
             if change.projects:
                 try:
                     result = await _reload(read)
-                except NotSignedIn:
-                    return rx.redirect(routes.LOGIN)
+                except NotSignedIn as err:  # back here after signing in again
+                    async with state:
+                        return rx.redirect(auth.sign_in_path(asked_for(state), err.reason))
                 except Exception:  # one failed read must not end the tab's updates
                     log.exception("Live reload of %s failed", type(state).__name__)
             async with state:

@@ -47,8 +47,8 @@ class OutboxState(rx.State):
         """Read page `page` (the service keeps it within the outbox), as the signed-in user."""
         try:
             actor = await current_actor(self)
-        except NotSignedIn:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
         found = await asyncio.to_thread(mail_delivery.outbox_page, actor, page)
         self.emails = [_row(email) for email in found.emails]
         self.page, self.pages, self.total = found.page, found.pages, found.total
@@ -78,8 +78,8 @@ class OutboxState(rx.State):
         """Opt in or out of the daily summary (for oneself only)."""
         try:
             actor = await current_actor(self)
-        except NotSignedIn:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
         await asyncio.to_thread(daily_summary.set_daily_summary, actor, wanted)
         self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
 
@@ -88,8 +88,8 @@ class OutboxState(rx.State):
         """Send a failed email again (company admins; checked in the service)."""
         try:
             actor = await current_actor(self)
-        except NotSignedIn:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX))
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
         try:
             self.notice = await asyncio.to_thread(mail_delivery.requeue, actor, int(email_id))
             self.notice_ok = True

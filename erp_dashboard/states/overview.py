@@ -113,8 +113,8 @@ class OverviewState(rx.State):
         token = await session_token(self)
         try:
             self._show(await asyncio.to_thread(_load, token, period))
-        except NotSignedIn:
-            return rx.redirect(auth.sign_in_path(routes.OVERVIEW))
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(routes.OVERVIEW, err.reason))
         except ServiceError as err:
             self.load_error = str(err)
         return OverviewState.watch(await live.begin(self))

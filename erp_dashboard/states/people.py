@@ -39,8 +39,8 @@ class PeopleState(rx.State):
                 self.notice, self.notice_ok = await asyncio.to_thread(call, actor, *args), True
             self.people, self.changes, self.separate_duties = await asyncio.to_thread(_read, actor)
             self.access = "allowed"
-        except NotSignedIn:
-            return rx.redirect(auth.sign_in_path(routes.PEOPLE))
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(routes.PEOPLE, err.reason))
         except PermissionDenied:
             self.people, self.changes, self.access, self.notice = [], [], "denied", ""
         except ServiceError as err:

@@ -14,7 +14,7 @@ from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import FormWithBoxes, Text, Whole, Word, event
-from erp_dashboard.states.session import current_actor, session_token
+from erp_dashboard.states.session import asked_for, current_actor, session_token
 
 NEW = 0  # editing_id of a project not yet saved
 NONE = -1
@@ -64,8 +64,8 @@ class ProjectsState(rx.State):
             token = await session_token(self)
             self.rows, self.total = await asyncio.to_thread(_page, token, self.search, self.page)
             self.loaded = True
-        except NotSignedIn:
-            return rx.redirect(routes.LOGIN)
+        except NotSignedIn as err:
+            return rx.redirect(auth.sign_in_path(asked_for(self), err.reason))
         except ServiceError as err:
             self.rows, self.total, self.loaded = [], 0, False
             self._say(str(err), ok=False)

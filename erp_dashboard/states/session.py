@@ -24,6 +24,7 @@ class SessionState(rx.State):
     can_admin: bool = False
     is_company_admin: bool = False
     login_error: str = ""
+    ended_note: str = ""  # on /login: why the last session ended (idle, expired)
     signing_in: bool = False
     _return_to: str = ""  # the page asked for before sign-in (path and query)
     _home: str = auth.HOME  # the signed-in user's start page
@@ -46,12 +47,6 @@ class SessionState(rx.State):
         self.user_name = ""
         self.can_approve = self.can_admin = self.is_company_admin = False
 
-    def _asked_for(self) -> str:
-        """The current page's path (without the static server's trailing slash) and query."""
-        url = self.router.url
-        path = url.path.rstrip("/") or "/"
-        return f"{path}?{url.query}" if url.query else path
-
     @event
     async def require_session(self):
         """On every page but /login: to /login unless signed in, remembering the page
@@ -59,10 +54,10 @@ class SessionState(rx.State):
         /login after this)."""
         try:
             self._show(await self._actor())
-        except NotSignedIn:
+        except NotSignedIn as err:
             self._forget()
-            self._return_to = self._asked_for()
-            return rx.redirect(auth.sign_in_path(self._return_to))
+            self._return_to = asked_for(self)
+            return rx.redirect(auth.sign_in_path(self._return_to, err.reason))
 
     @event
     async def go_home(self):
@@ -82,8 +77,10 @@ class SessionState(rx.State):
 
     @event
     async def redirect_if_signed_in(self):
-        """On /login: straight on when the session is still good."""
+        """On /login: straight on when the session is still good, else say why the last
+        one ended (when the address says so)."""
         self.login_error = ""
+        self.ended_note = auth.ended_message(self.router.url.query_parameters.get("ended"))
         try:
             self._show(await self._actor())
         except NotSignedIn:
@@ -108,7 +105,7 @@ class SessionState(rx.State):
             )
             self._show(await self._actor())
         except ServiceError as err:
-            self.login_error = str(err)
+            self.login_error, self.ended_note = str(err), ""
             return
         finally:
             self.signing_in = False
@@ -121,6 +118,13 @@ class SessionState(rx.State):
         self.token, self._return_to = "", ""
         self._forget()
         return rx.redirect(routes.LOGIN)
+
+
+def asked_for(state: rx.State) -> str:
+    """The page `state` shows: path (without the static server's trailing slash) and query."""
+    url = state.router.url
+    path = url.path.rstrip("/") or "/"
+    return f"{path}?{url.query}" if url.query else path
 
 
 async def session_token(state: rx.State) -> str:

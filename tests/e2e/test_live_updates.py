@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
+from sqlmodel import select, update
 
-from erp_dashboard.db import read_only
-from erp_dashboard.models import Project
+from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.models import Project, User, UserSession, utcnow
 from erp_dashboard.services import auth, projects
 from tests.e2e import harness
 from tests.e2e.harness import (
@@ -22,6 +23,7 @@ from tests.e2e.harness import (
     row,
     running_app,
     sign_in,
+    submit_sign_in,
 )
 
 LIVE_MS = 2_000
@@ -50,17 +52,23 @@ def app(tmp_path_factory):
         }
 
 
+def toggle() -> bool:
+    """The Project Admin sends TOGGLED to ERP, or retrieves it; True when it was sent."""
+    admin = auth.actor_for(auth.sign_in("admin@example.com", "demo-password"))
+    with read_only() as s:
+        project = s.exec(select(Project).where(Project.name == TOGGLED)).one()
+    sending = project.erp_state != RTE
+    (projects.send_to_erp if sending else projects.retrieve)(admin, project.id)
+    return sending
+
+
 def admin_toggles(page: Page, timeout: int = LIVE_MS) -> None:
     """The Project Admin sends or retrieves TOGGLED (service layer, another session); the
     tab's Ready To Export count, and the row if that list is shown, follow within `timeout`."""
     # A tab that just reconnected to a restarted server shows its counts once on_load has run.
     expect(count(page, RTE)).to_have_text(re.compile(r"^\d+$"), timeout=timeout)
     before = int(count(page, RTE).inner_text())
-    admin = auth.actor_for(auth.sign_in("admin@example.com", "demo-password"))
-    with read_only() as s:
-        project = s.exec(select(Project).where(Project.name == TOGGLED)).one()
-    sending = project.erp_state != RTE
-    (projects.send_to_erp if sending else projects.retrieve)(admin, project.id)
+    sending = toggle()
     expect(count(page, RTE)).to_have_text(str(before + (1 if sending else -1)), timeout=timeout)
     if page.url.endswith(f"filter={RTE}"):
         expect(row(page, TOGGLED)).to_have_count(1 if sending else 0, timeout=timeout)
@@ -161,6 +169,29 @@ def test_projects_page_follows_changes_after_a_reload(app, app_db, new_page):
         project_id = s.exec(select(Project.id).where(Project.name == "Harbor City Library")).one()
     projects.send_to_erp(admin, project_id)
     expect(library).to_contain_text("Waiting for an approver", timeout=LIVE_MS)
+
+
+def test_an_idle_tab_goes_to_sign_in_says_why_and_comes_back(app, app_db, new_page):
+    """A session idle past the limit ends at the next live update: the tab lands on sign-in,
+    which says why, and signing in again returns to the list it showed."""
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    open_jobs(page, f"{app['base']}/jobs?filter=failed_to_export")
+    with unit_of_work() as s:  # three hours without the approver's own action
+        approver = s.exec(select(User.id).where(User.email == "approver@example.com")).one()
+        s.exec(
+            update(UserSession)
+            .where(UserSession.user_id == approver)
+            .values(last_seen_at=utcnow() - timedelta(hours=3))
+        )
+    toggle()
+    expect(page).to_have_url(
+        re.compile(r"/login\?next=%2Fjobs%3Ffilter%3Dfailed_to_export&ended=idle$"), timeout=LIVE_MS
+    )
+    expect(page.locator("#ended-note")).to_contain_text("120 minutes without activity")
+    submit_sign_in(page, "approver@example.com")
+    expect(page).to_have_url(re.compile(r"/jobs\?filter=failed_to_export$"))
+    expect(page.locator("#jobs-table")).to_be_visible()
 
 
 def test_resumes_after_the_server_restarts(app, app_db, new_page):

@@ -107,6 +107,10 @@ def refused_project(page: Page, base: str) -> None:
     expect(page.locator("#number-error")).to_contain_text("P-1001")
 
 
+def told_why(page: Page, base: str) -> None:
+    expect(page.locator("#ended-note")).to_contain_text("without activity")
+
+
 def show_the_numbers(page: Page, base: str) -> None:
     page.get_by_text("Show the numbers", exact=True).click()
     expect(page.locator("#daily-table")).to_be_visible()
@@ -124,6 +128,7 @@ class Scan:
 DESKTOP_SCANS = [
     Scan("login", "/login"),
     Scan("login-failed", "/login", then=failed_sign_in),
+    Scan("login-signed-out-idle", "/login?next=%2Foverview&ended=idle", then=told_why),
     *[
         Scan(f"jobs-{job_list}-{role}", f"/jobs?filter={job_list}", role)
         for role in ("approver", "viewer", "admin")

@@ -4,6 +4,9 @@ import os
 
 import reflex as rx
 
+from erp_dashboard.config import public_origin
+
+origin = public_origin()
 config = rx.Config(
     app_name="erp_dashboard",
     telemetry_enabled=False,
@@ -11,6 +14,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="orange", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    # CORS answers and the websocket (socket.io refuses a handshake from another Origin) for
+    # the public address only; any origin while ERP_PUBLIC_URL is unset (make run, tests).
+    cors_allowed_origins=(origin,) if origin else ("*",),
 )
 # The app owns its database: erp_dashboard.config reads REFLEX_DB_URL, erp_dashboard.db makes the
 # engines, Alembic (alembic/, `upgrade head` on start) migrates it; nothing uses rx.Model or

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = f"sqlite:///{ROOT / 'data' / 'erp.db'}"
@@ -32,6 +33,21 @@ def _qbd_mode(demo_data: bool) -> str:
             "with ERP_DEMO_DATA=1)."
         )
     return mode
+
+
+def public_origin() -> str | None:
+    """ERP_PUBLIC_URL's origin as a browser sends it (`https://host`, a port only when not
+    the scheme's default); None when the variable is unset."""
+    raw = os.environ.get("ERP_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    if default_port is None or not url.hostname:
+        raise ConfigError(f"ERP_PUBLIC_URL={raw[:80]!r} is not an http(s) address.")
+    host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+    port = f":{url.port}" if url.port not in (None, default_port) else ""
+    return f"{url.scheme}://{host}{port}"
 
 
 def _int(name: str, default: int) -> int:

@@ -53,7 +53,7 @@ def test_pages_and_endpoints_carry_the_security_headers(app, new_page):
     for path in ("/login", "/jobs", "/keys.js", "/qbwc?wsdl", "/api/v1/summary"):
         reply = page.request.get(f"{app['base']}{path}")
         assert reply.headers["x-frame-options"] == "DENY", path
-        assert reply.headers["content-security-policy"] == "frame-ancestors 'none'", path
+        assert "frame-ancestors 'none'" in reply.headers["content-security-policy"], path
         assert reply.headers["x-content-type-options"] == "nosniff", path
         assert reply.headers["referrer-policy"] == "same-origin", path
 

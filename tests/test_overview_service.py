@@ -171,7 +171,7 @@ def test_rebuild_from_the_audit_trail_equals_what_transitions_kept(history):
 def test_migration_back_fills_codes_and_rollups(history, db):
     kept = _rollups()
     config = Config(str(ROOT / "alembic.ini"))
-    command.downgrade(config, "-1")  # as before the rollups existed
+    command.downgrade(config, "0013")  # as before the rollups existed
     command.upgrade(config, "head")
     assert _rollups() == kept
     with read_only() as s:

@@ -1,10 +1,15 @@
-"""The Reflex app: pages, the Web Connector's SOAP endpoint, the simulated Web Connector."""
+"""The Reflex app: pages, the Web Connector's SOAP endpoint, the simulated Web Connector.
+
+The simulator (and the demo data in it) is imported only when asked for, so a production
+start never loads the fake QuickBooks.
+"""
+
+import logging
 
 import reflex as rx
 
-from erp_dashboard import routes
+from erp_dashboard import config, routes
 from erp_dashboard.api.app import api_app
-from erp_dashboard.background import simulated_web_connector
 from erp_dashboard.change_feed import run_change_feed
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
@@ -28,7 +33,13 @@ from erp_dashboard.states.people import PeopleState
 from erp_dashboard.states.projects import ProjectsState
 from erp_dashboard.states.session import SessionState
 
-prepare_database()
+settings = config.load()
+if settings.demo_data:
+    from erp_dashboard.simulator import demo_seed
+
+    prepare_database(seed=demo_seed.seed)
+else:
+    prepare_database()
 
 app = rx.App(
     api_transformer=[
@@ -62,7 +73,14 @@ for page, route, title, load in SIGNED_IN_PAGES:
     )
 app.add_page(rx.fragment, route="/", on_load=SessionState.go_home)
 app.register_lifespan_task(run_change_feed)
-app.register_lifespan_task(simulated_web_connector)
+if settings.qbd_mode == "simulator":
+    from erp_dashboard.simulator.background import simulated_web_connector
+
+    app.register_lifespan_task(simulated_web_connector)
+else:
+    logging.getLogger(__name__).info(
+        "QBD_MODE=%s: a real QuickBooks Web Connector calls /qbwc", settings.qbd_mode
+    )
 app.register_lifespan_task(delivery_loop)
 app.register_lifespan_task(summary_loop)
 app.register_lifespan_task(purge_loop)

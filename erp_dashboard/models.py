@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from erp_dashboard.simulator.company import SimListItem  # noqa: F401  (Alembic sees it)
-
 
 def utcnow() -> datetime:
     """Timezone-aware UTC now, as every timestamp column stores it."""

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic.config import Config
 
 from alembic import command
-from erp_dashboard import config
 from erp_dashboard.config import ROOT
 from erp_dashboard.db import advisory_lock
-from erp_dashboard.services import demo_seed
 
 STARTUP_LOCK = 7_202_611  # PostgreSQL advisory lock: one worker prepares at a time
 
 
 def migrate() -> None:
     """Upgrade the configured database to the newest Alembic revision."""
-    command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["upgrade_only"] = True  # env.py: leave the simulator unloaded
+    command.upgrade(config, "head")
 
 
-def prepare_database() -> None:
-    """Migrate; seed demo data when ERP_DEMO_DATA=1 and the database is empty."""
+def prepare_database(seed: Callable[[], None] | None = None) -> None:
+    """Migrate, then run `seed` (the demo data, when the app asks for it), one worker at a time."""
     with advisory_lock(STARTUP_LOCK):
         migrate()
-        if config.load().demo_data:
-            demo_seed.seed()
+        if seed is not None:
+            seed()

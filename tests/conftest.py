@@ -86,9 +86,11 @@ def pg_url(new_pg_database) -> str:
 def _empty_tables(url: str) -> None:
     from erp_dashboard.db import engine_for
     from erp_dashboard.models import ListCount
+    from erp_dashboard.simulator.company import SimulatorTable
 
     eng = engine_for(url)
-    tables = [t for t in SQLModel.metadata.sorted_tables if t.name != ListCount.__tablename__]
+    every = [*SQLModel.metadata.sorted_tables, *SimulatorTable.metadata.sorted_tables]
+    tables = [t for t in every if t.name != ListCount.__tablename__]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)

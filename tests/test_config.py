@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from erp_dashboard import config
-from erp_dashboard.background import simulated_web_connector
 
 
 @pytest.mark.parametrize(
@@ -35,9 +32,3 @@ def test_an_unknown_mode_stops_the_start(monkeypatch, bad):
     with pytest.raises(config.ConfigError, match=f"QBD_MODE='{bad}' is not a mode") as err:
         config.load()
     assert "QBD_MODE=webconnector" in str(err.value) and "QBD_MODE=simulator" in str(err.value)
-
-
-def test_the_simulated_web_connector_does_not_start_by_default(monkeypatch):
-    monkeypatch.delenv("ERP_DEMO_DATA", raising=False)
-    monkeypatch.delenv("QBD_MODE", raising=False)
-    assert asyncio.run(asyncio.wait_for(simulated_web_connector(), timeout=5)) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, create_engine, select
 
 from erp_dashboard.qbxml import (
     BUSY_STATUSES,
@@ -31,6 +31,7 @@ from erp_dashboard.simulator import (
     SimListItem,
     SimulatorParseError,
     SimulatorStatusError,
+    SimulatorTable,
     SimulatorVersionError,
     add_customer,
 )
@@ -52,7 +53,7 @@ SCHEMA = _load_schema()
 @pytest.fixture
 def session(monkeypatch) -> Iterator[Session]:
     engine = create_engine("sqlite://")
-    SQLModel.metadata.create_all(engine, tables=[SimListItem.__table__])
+    SimulatorTable.metadata.create_all(engine)
     with Session(engine) as session:
         monkeypatch.setattr(session, "commit", lambda: pytest.fail("the simulator must not commit"))
         yield session

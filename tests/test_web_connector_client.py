@@ -10,12 +10,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from erp_dashboard.db import engine, unit_of_work
 from erp_dashboard.qbxml import JobFields, customer_add_rq, customer_query_rq, parse_response
 from erp_dashboard.simulator import web_connector
-from erp_dashboard.simulator.company import SimListItem
+from erp_dashboard.simulator.company import SimListItem, SimulatorTable
 from erp_dashboard.simulator.quickbooks import (
     SUPPORTED_QBXML_VERSIONS,
     Faults,
@@ -54,7 +54,7 @@ class FakeQuickBooks:
 def company_file(tmp_path, monkeypatch) -> Iterator[None]:
     """A SQLite database holding only the simulated company file."""
     monkeypatch.setenv("REFLEX_DB_URL", f"sqlite:///{tmp_path / 'company.db'}")
-    SQLModel.metadata.create_all(engine(), tables=[SimListItem.__table__])
+    SimulatorTable.metadata.create_all(engine())
     yield
     engine().dispose()
 

@@ -1,5 +1,7 @@
 """initial schema
 
+The simulator's company file (qbsim_list_item), made here until 0016, is 0016's now.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 22:57:06.392015
@@ -63,32 +65,6 @@ def upgrade() -> None:
     with op.batch_alter_table('qb_job', schema=None) as batch_op:
         batch_op.create_index('ix_qb_job_list_changed', ['erp_list', 'erp_changed_at', 'id'], unique=False)
         batch_op.create_index('ix_qb_job_list_name', ['erp_list', 'full_name', 'id'], unique=False)
-
-    op.create_table('qbsim_list_item',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('list_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-    sa.Column('edit_sequence', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=41), nullable=False),
-    sa.Column('full_name', sqlmodel.sql.sqltypes.AutoString(length=209), nullable=False),
-    sa.Column('parent_list_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
-    sa.Column('sublevel', sa.Integer(), nullable=False),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('addr1', sqlmodel.sql.sqltypes.AutoString(length=41), nullable=False),
-    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=31), nullable=False),
-    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=21), nullable=False),
-    sa.Column('postal_code', sqlmodel.sql.sqltypes.AutoString(length=13), nullable=False),
-    sa.Column('job_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('job_start_date', sa.Date(), nullable=True),
-    sa.Column('job_projected_end_date', sa.Date(), nullable=True),
-    sa.Column('job_desc', sqlmodel.sql.sqltypes.AutoString(length=99), nullable=False),
-    sa.Column('time_created', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('time_modified', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('list_id')
-    )
-    with op.batch_alter_table('qbsim_list_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_qbsim_list_item_full_name'), ['full_name'], unique=True)
-        batch_op.create_index(batch_op.f('ix_qbsim_list_item_parent_list_id'), ['parent_list_id'], unique=False)
 
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -249,11 +225,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_email'))
 
     op.drop_table('user')
-    with op.batch_alter_table('qbsim_list_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_qbsim_list_item_parent_list_id'))
-        batch_op.drop_index(batch_op.f('ix_qbsim_list_item_full_name'))
-
-    op.drop_table('qbsim_list_item')
     with op.batch_alter_table('qb_job', schema=None) as batch_op:
         batch_op.drop_index('ix_qb_job_list_name')
         batch_op.drop_index('ix_qb_job_list_changed')

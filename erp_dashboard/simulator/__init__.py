@@ -1,6 +1,6 @@
 """A QuickBooks Desktop simulator whose company file lives in the app database."""
 
-from erp_dashboard.simulator.company import SimListItem, SimulatorStatusError
+from erp_dashboard.simulator.company import SimListItem, SimulatorStatusError, SimulatorTable
 from erp_dashboard.simulator.quickbooks import (
     BAD_RECORD_KINDS,
     SUPPORTED_QBXML_VERSIONS,
@@ -19,6 +19,7 @@ __all__ = [
     "SimListItem",
     "SimulatorParseError",
     "SimulatorStatusError",
+    "SimulatorTable",
     "SimulatorVersionError",
     "add_customer",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func
+from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from erp_dashboard.qbxml import (
@@ -34,7 +35,12 @@ CUSTOMER_COLUMNS = {
 }
 
 
-class SimListItem(SQLModel, table=True):
+class SimulatorTable(SQLModel, registry=registry()):
+    """Base of the simulator's tables: metadata of their own, never the product's
+    `SQLModel.metadata`; migration 0016 creates them."""
+
+
+class SimListItem(SimulatorTable, table=True):
     """A customer or job in the simulated company file (top-level customers have no parent)."""
 
     __tablename__ = "qbsim_list_item"

@@ -1,6 +1,7 @@
 """Demo data for a laptop run: users with a published password, customers, projects.
 
-Only `make run` (ERP_DEMO_DATA=1) asks for it; a production start never does.
+Only `make run` (ERP_DEMO_DATA=1) asks for it, and only then does the app import it; a
+production start never does.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""App-wide background work started with the server."""
+"""The simulated Web Connector the app runs beside itself (QBD_MODE=simulator only)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,8 @@ def _session(url: str, quickbooks: QuickBooksSimulator) -> str:
 
 
 async def simulated_web_connector() -> None:
-    """In simulator mode, play the QuickBooks Web Connector against our own /qbwc over HTTP."""
+    """Play the QuickBooks Web Connector against our own /qbwc over HTTP, every few seconds."""
     settings = config.load()
-    if settings.qbd_mode != "simulator":
-        log.info("QBD_MODE=%s: a real QuickBooks Web Connector calls /qbwc", settings.qbd_mode)
-        return
     url = f"http://127.0.0.1:{get_config().backend_port}/qbwc"
     quickbooks = QuickBooksSimulator()
     while True:

@@ -1,0 +1,131 @@
+"""The product never imports the simulator (issue 11): a production start with a real Web
+Connector loads no fake QuickBooks and no demo data (both live in `erp_dashboard.simulator`)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from importlib.util import resolve_name
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "erp_dashboard"
+SIMULATOR = "erp_dashboard.simulator"
+PRODUCT = sorted(
+    [
+        *(PACKAGE / "services").rglob("*.py"),
+        *(PACKAGE / "qbwc").rglob("*.py"),
+        PACKAGE / "models.py",
+        PACKAGE / "startup.py",
+    ]
+)
+LOADED = f"sorted(m for m in sys.modules if m.startswith({SIMULATOR!r}))"  # in a subprocess
+
+
+def module_of(path: Path) -> str:
+    """`erp_dashboard/services/jobs.py` -> `erp_dashboard.services.jobs`."""
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def simulator_imports(source: str, module: str) -> set[str]:
+    """The simulator's modules `source` (module `module`) imports anywhere, in a function too;
+    relative imports resolved, `from erp_dashboard import simulator` counted."""
+    package = module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_name("." * node.level + (node.module or ""), package)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
+
+
+def run(code: str, **env: str):
+    """What `code` prints last (JSON) in a fresh interpreter at the repository root, neither
+    demo data nor QBD_MODE set unless given."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"ERP_DEMO_DATA", "QBD_MODE"}}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import erp_dashboard.simulator",
+        "import erp_dashboard.simulator.quickbooks as qb",
+        "from erp_dashboard.simulator.quickbooks import add_customer",
+        "from erp_dashboard import simulator",
+        "from ..simulator import demo_seed",
+        "def later():\n    from erp_dashboard.simulator.company import SimListItem",
+    ],
+)
+def test_the_check_sees_every_way_to_import_the_simulator(source):
+    assert simulator_imports(source, "erp_dashboard.services.jobs")
+
+
+def test_the_check_ignores_other_modules():
+    source = "from erp_dashboard import models, simulator_free\nfrom . import jobs, simulator_x"
+    assert simulator_imports(source, "erp_dashboard.services.jobs") == set()
+
+
+def test_services_qbwc_models_and_startup_never_import_the_simulator():
+    found = {
+        str(path.relative_to(ROOT)): sorted(names)
+        for path in PRODUCT
+        if (names := simulator_imports(path.read_text(), module_of(path)))
+    }
+    assert len(PRODUCT) > 20  # the globs found the packages
+    assert found == {}
+
+
+def test_importing_the_product_loads_no_simulator_module():
+    imports = "".join(f"import {module_of(path)}; " for path in PRODUCT)
+    assert run(f"import json, sys; {imports}print(json.dumps({LOADED}))") == []
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory) -> str:
+    """A SQLite file the app's starts below migrate (the first) and share."""
+    return f"sqlite:///{tmp_path_factory.mktemp('start') / 'erp.db'}"
+
+
+SIMULATOR_START = [
+    SIMULATOR,
+    *(f"{SIMULATOR}.{m}" for m in ("background", "company", "quickbooks", "web_connector")),
+]
+
+
+@pytest.mark.parametrize(
+    ("env", "loaded"),
+    [
+        ({}, []),  # a production start: a real Web Connector, no demo data
+        ({"QBD_MODE": "simulator"}, SIMULATOR_START),  # without demo data: no demo_seed
+    ],
+)
+def test_only_a_simulator_start_loads_the_simulator(app_db, env, loaded):
+    """The app module as a worker imports it: it migrates, then registers its loops."""
+    tasks = "[getattr(t, '__name__', '') for t in app.get_lifespan_tasks()]"
+    started = run(
+        "import json, sys; from erp_dashboard.erp_dashboard import app; "
+        f"print(json.dumps({{'tasks': {tasks}, 'loaded': {LOADED}}}))",
+        REFLEX_DB_URL=app_db,
+        **env,
+    )
+    assert started["loaded"] == loaded
+    assert ("simulated_web_connector" in started["tasks"]) is bool(loaded)
+    assert "purge_loop" in started["tasks"]

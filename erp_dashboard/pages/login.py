@@ -24,6 +24,15 @@ def _field(label: str, name: str, kind: str, autocomplete: str, **props) -> rx.C
     )
 
 
+def _message(text: rx.Var, icon: str, color: str, id_: str, role: str) -> rx.Component:
+    """A callout shown while `text` is set, in a live region announced as `role`."""
+    return rx.box(
+        rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=color, id=id_)),
+        role=role,
+        width="100%",
+    )
+
+
 def login_page() -> rx.Component:
     """The sign-in form; the server says only that the pair was wrong."""
     return rx.el.main(
@@ -33,33 +42,11 @@ def login_page() -> rx.Component:
                 rx.vstack(
                     rx.heading("ERP Integrations", size="6", as_="h1"),
                     rx.text("Sign in to review projects for QuickBooks.", color_scheme="gray"),
-                    rx.box(
-                        rx.cond(
-                            SessionState.ended_note != "",
-                            rx.callout(
-                                SessionState.ended_note,
-                                icon="clock",
-                                color_scheme="blue",
-                                id="ended-note",
-                            ),
-                        ),
-                        role="status",
-                        width="100%",
-                    ),
+                    _message(SessionState.ended_note, "clock", "blue", "ended-note", "status"),
                     _field("Email", "email", "email", "username", auto_focus=True),
                     _field("Password", "password", "password", "current-password"),
-                    rx.box(
-                        rx.cond(
-                            SessionState.login_error != "",
-                            rx.callout(
-                                SessionState.login_error,
-                                icon="triangle-alert",
-                                color_scheme="red",
-                                id="login-error",
-                            ),
-                        ),
-                        role="alert",
-                        width="100%",
+                    _message(
+                        SessionState.login_error, "triangle-alert", "red", "login-error", "alert"
                     ),
                     rx.button(
                         "Sign in",

@@ -153,7 +153,7 @@ def test_filter_lives_in_the_url_and_survives_reload(app, new_page):
 def test_wrong_password_is_refused_without_a_hint_and_pages_need_a_session(app, new_page):
     page = new_page()
     page.goto(f"{app['base']}/jobs?filter=synced")
-    page.wait_for_url("**/login")
+    page.wait_for_url(re.compile(r"/login\?next=%2Fjobs%3Ffilter%3Dsynced$"))  # back there after
     hydrated(page)
     page.fill("#email", "approver@example.com")
     page.fill("#password", "wrong-password")
@@ -167,7 +167,7 @@ def test_log_out_ends_the_session(app, new_page):
     page.locator("#logout").click()
     page.wait_for_url("**/login")
     page.goto(f"{app['base']}/jobs")
-    page.wait_for_url("**/login")
+    page.wait_for_url(re.compile(r"/login\?next=%2Fjobs$"))
 
 
 def test_second_approver_is_told_when_someone_else_acted_first(app, new_page):

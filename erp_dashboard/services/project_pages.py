@@ -14,7 +14,7 @@ from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
 from erp_dashboard.services.outcomes import advice, error_text
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.services.projects import LOCKED_STATES, approvers_of
-from erp_dashboard.services.state_machine import ErpState
+from erp_dashboard.services.state_machine import ErpState, allows
 
 PAGE_SIZE = 25
 
@@ -67,8 +67,8 @@ def _row(p: Project, approvers: list[str]) -> ProjectRow:
         erp_label="Waiting for an approver" if state is ErpState.READY_TO_EXPORT else state.label,
         comment=p.erp_comment if state is ErpState.REJECTED else "",
         locked=state in LOCKED_STATES,
-        can_send=state in (ErpState.NOT_SENT, ErpState.REJECTED, ErpState.SYNCED),
-        can_retrieve=state is ErpState.READY_TO_EXPORT,
+        can_send=allows("send", state) or allows("resend", state),
+        can_retrieve=allows("retrieve", state),
         qb_full_name=p.qb_full_name or "",
         approvers=", ".join(approvers),
         failure=error_text(p) if failed else "",

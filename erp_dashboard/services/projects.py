@@ -142,6 +142,7 @@ def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> i
 
 def retrieve(actor: Actor, project_id: int) -> str:
     """Pull a project back before an approver decides; it becomes editable again."""
+    require_role(actor, Role.ADMIN, "retrieve projects from ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         move(session, project, "retrieve", actor, erp_sent_at=None)

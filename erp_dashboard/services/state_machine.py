@@ -120,6 +120,11 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def allows(action: str, state: ErpState) -> bool:
+    """Whether `action` can start from `state` (whoever may take it)."""
+    return state in TRANSITIONS[action].sources
+
+
 def possible_actions(state: ErpState) -> list[str]:
     """The verbs a person can take from `state`."""
     return [t.verb for t in TRANSITIONS.values() if state in t.sources and t.role is not None]

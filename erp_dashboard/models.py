@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from erp_dashboard.names import QbwcStage, WorkStatus
+
 
 def utcnow() -> datetime:
     """Timezone-aware UTC now, as every timestamp column stores it."""
@@ -185,8 +187,8 @@ class WorkItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: str = Field(max_length=50, unique=True)
     project_id: int = Field(foreign_key="project.id", index=True)
-    kind: str = Field(max_length=16)
-    status: str = Field(default="queued", max_length=16)
+    kind: str = Field(max_length=16)  # a WorkKind
+    status: str = Field(default=WorkStatus.QUEUED, max_length=16)
     status_code: int | None = None
     status_message: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
@@ -209,7 +211,7 @@ class QbwcSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     expires_at: datetime
     closed_at: datetime | None = None
-    stage: str = Field(default="sync", max_length=16)
+    stage: str = Field(default=QbwcStage.SYNC, max_length=16)
     iterator_id: str | None = Field(default=None, max_length=64)
     sync_finished_at: datetime | None = None
     last_seen_at: datetime | None = None  # the latest call of this session (sliding expiry)

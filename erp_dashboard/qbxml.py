@@ -23,10 +23,34 @@ from lxml import etree
 
 QBXML_VERSION = "13.0"  # the highest qbXML we speak
 MIN_QBXML_VERSION = "5.0"  # the lowest whose schema has all we send (iterators: 5.0)
-# statusCodes meaning the record or list is locked by another user or process: retry later.
-# 3170 "The internals could not be locked", 3175 "...because it is already in use",
-# 3180 "This list has been modified by another user".
-BUSY_STATUSES = frozenset({3170, 3175, 3176, 3180})  # a list or record in use: retry later
+# The statusCodes QuickBooks answers with that we (or the simulator, answering) name.
+STATUS_OK = 0
+NO_MATCH = 1  # a query found nothing (Info)
+NOT_ALL_FOUND = 500  # a query by ListID or FullName did not find all it named (Warn)
+INTERNAL_ERROR = 1000
+UNSUPPORTED_REQUEST = 1030
+BAD_REQUEST_ID = 1060  # a requestID that is invalid or too long
+INVALID_ID = 3000  # a ListID or iteratorID QuickBooks cannot read
+TOO_LONG = 3070  # a string longer than its field allows
+CANNOT_STORE = 3090  # a value the field cannot hold (an empty Name, a ":" in it)
+DUPLICATE_NAME = 3100  # the parent already has a list element of this name
+NOT_FOUND = 3120  # the record named does not exist
+BAD_REFERENCE = 3140  # a reference (ParentRef) to a record that does not exist
+# The record or list is locked by another user or process: retry later.
+INTERNALS_LOCKED = 3170  # "The internals could not be locked"
+IN_USE = 3175  # "...because it is already in use"
+LOCK_FAILED = 3176  # "Failed to acquire the lock"
+LIST_MODIFIED = 3180  # "This list has been modified by another user"
+STALE_EDIT_SEQUENCE = 3200  # the EditSequence sent is out of date
+NO_PERMISSION = 3260  # the QuickBooks user may not do this
+BUSY_STATUSES = frozenset({INTERNALS_LOCKED, IN_USE, LOCK_FAILED, LIST_MODIFIED})
+NOT_FOUND_STATUSES = (NO_MATCH, NOT_ALL_FOUND, NOT_FOUND)  # how a look-up says it found nothing
+# HRESULTs the Web Connector reports instead of a response (QuickBooks' request processor).
+PARSE_ERROR_HRESULT = "0x80040400"  # QuickBooks could not parse the request
+NO_CONNECTION_HRESULT = "0x80040401"
+UNEXPECTED_HRESULT = "0x80040402"
+CANNOT_START_HRESULT = "0x80040408"
+UNSUPPORTED_VERSION_HRESULT = "0x80040423"  # a qbXML version this QuickBooks does not speak
 JOB_STATUSES = ("Awarded", "Closed", "InProgress", "None", "NotAwarded", "Pending")
 ACTIVE_STATUSES = ("ActiveOnly", "InactiveOnly", "All")
 ON_ERROR = ("continueOnError", "rollbackOnError", "stopOnError")

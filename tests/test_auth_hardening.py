@@ -17,12 +17,12 @@ from sqlmodel import func, select
 
 from erp_dashboard.db import engine, unit_of_work
 from erp_dashboard.models import LoginThrottle, QbwcSession, UserSession, utcnow
+from erp_dashboard.names import QbwcStage
 from erp_dashboard.qbwc.soap import soap_app
 from erp_dashboard.qbwc.wsdl import NAMESPACE
 from erp_dashboard.services import auth, purge, throttle
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.permissions import Role
-from erp_dashboard.services.wc_health import IDLE
 from erp_dashboard.services.web_connector import WebConnector
 from tests.builders import PASSWORD, QBWC_PASSWORD, QBWC_USER
 from tests.test_qbwc_soap import envelope, serve
@@ -207,8 +207,8 @@ def test_purge_forgets_stale_throttle_session_and_idle_poll_rows(world):
         bob = s.exec(select(UserSession).where(UserSession.user_id == world.approver2.id)).one()
         bob.expires_at = now - timedelta(minutes=1)
         for name, stage, age in (
-            ("idle-old", IDLE, 40),
-            ("idle-recent", IDLE, 3),
+            ("idle-old", QbwcStage.IDLE, 40),
+            ("idle-recent", QbwcStage.IDLE, 3),
             ("work-old", "done", 40),
         ):
             at = now - timedelta(days=age)

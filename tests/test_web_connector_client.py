@@ -13,7 +13,14 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import engine, unit_of_work
-from erp_dashboard.qbxml import JobFields, customer_add_rq, customer_query_rq, parse_response
+from erp_dashboard.qbxml import (
+    PARSE_ERROR_HRESULT,
+    UNSUPPORTED_VERSION_HRESULT,
+    JobFields,
+    customer_add_rq,
+    customer_query_rq,
+    parse_response,
+)
 from erp_dashboard.simulator import web_connector
 from erp_dashboard.simulator.company import SimListItem, SimulatorTable
 from erp_dashboard.simulator.quickbooks import (
@@ -25,9 +32,7 @@ from erp_dashboard.simulator.quickbooks import (
 from erp_dashboard.simulator.web_connector import (
     COMPANY_FILE,
     HCP_RESPONSE,
-    PARSE_ERROR_HRESULT,
     PARSE_ERROR_MESSAGE,
-    UNSUPPORTED_VERSION_HRESULT,
     UNSUPPORTED_VERSION_MESSAGE,
     host_response,
     main,

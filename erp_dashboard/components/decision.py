@@ -8,16 +8,17 @@ import reflex as rx
 
 from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import JobRow
-from erp_dashboard.states.jobs import CustomerOption, JobsState
+from erp_dashboard.services.state_machine import ErpState
+from erp_dashboard.states.jobs import CustomerOption, Decision, JobsState
 
 COMMENT_LABEL = "Enter a Comment (Optional)"
 
 
 def decision_buttons(row: JobRow, accept_label: str = "Accept") -> rx.Component:
     """Accept (or Retry), a toggle, and Reject, which opens the reject dialog."""
-    accepted = JobsState.decisions[row.id] == "accept"
+    accepted = JobsState.decisions[row.id] == Decision.ACCEPT.value
     return rx.cond(
-        row.state == "exporting",
+        row.state == ErpState.EXPORTING.value,
         rx.fragment(),
         rx.hstack(
             rx.button(
@@ -25,7 +26,7 @@ def decision_buttons(row: JobRow, accept_label: str = "Accept") -> rx.Component:
                 size="1",
                 variant=rx.cond(accepted, "solid", "outline"),
                 color_scheme="green",
-                on_click=JobsState.decide(row.id, "accept"),
+                on_click=JobsState.decide(row.id, Decision.ACCEPT.value),
                 aria_pressed=rx.cond(accepted, "true", "false"),
                 id=f"accept-{row.id}",
             ),
@@ -49,7 +50,9 @@ def reject_dialog(row: JobRow) -> rx.Component:
         ),
         rx.dialog.content(
             rx.dialog.title(
-                rx.cond(row.state == "ready_to_update", "Reject the changes to ", "Reject "),
+                rx.cond(
+                    row.state == ErpState.READY_TO_UPDATE.value, "Reject the changes to ", "Reject "
+                ),
                 "“",
                 row.name,
                 "”",
@@ -58,7 +61,7 @@ def reject_dialog(row: JobRow) -> rx.Component:
             rx.dialog.description(
                 rx.cond(row.number != "", rx.fragment("Project ", row.number, ". ")),
                 rx.cond(
-                    row.state == "ready_to_update",
+                    row.state == ErpState.READY_TO_UPDATE.value,
                     "QuickBooks keeps the job as it is; the project manager is told why.",
                     "It goes back to its project manager, who is told why.",
                 ),
@@ -221,10 +224,10 @@ def status_cell(row: JobRow) -> rx.Component:
     """What the row is waiting for, or, once accepted, its customer."""
     return rx.vstack(
         rx.cond(
-            (row.state == "exporting") | (row.state == "updating"),
+            (row.state == ErpState.EXPORTING.value) | (row.state == ErpState.UPDATING.value),
             _in_flight(row),
             rx.cond(
-                JobsState.decisions[row.id] == "accept",
+                JobsState.decisions[row.id] == Decision.ACCEPT.value,
                 rx.cond(
                     JobsState.picker_row == row.id, _customer_picker(row), _customer_button(row)
                 ),

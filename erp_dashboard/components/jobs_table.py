@@ -13,7 +13,8 @@ from erp_dashboard.components.decision import (
 from erp_dashboard.components.pager import pager as paging
 from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
-from erp_dashboard.states.jobs import JobsState
+from erp_dashboard.services.state_machine import ErpState, JobList
+from erp_dashboard.states.jobs import Decision, JobsState
 from erp_dashboard.states.session import SessionState
 
 Cell = Callable[[JobRow], rx.Component]
@@ -81,7 +82,7 @@ def _changes(row: JobRow) -> rx.Component:
 
 def _update_buttons(row: JobRow) -> rx.Component:
     return rx.cond(
-        row.state == "updating",
+        row.state == ErpState.UPDATING.value,
         rx.fragment(),
         rx.hstack(
             rx.button(
@@ -138,10 +139,10 @@ def _job_actions(row: JobRow) -> rx.Component:
 
 def _job_buttons(row: JobRow) -> rx.Component:
     return rx.cond(
-        JobsState.job_list == "archived",
+        JobsState.job_list == JobList.ARCHIVED.value,
         _job_button(row, "Unarchive", "unarchive"),
         rx.cond(
-            JobsState.decisions[row.id] == "link",
+            JobsState.decisions[row.id] == Decision.LINK.value,
             _link_form(row),
             rx.hstack(
                 _job_button(row, "Import", "import"),
@@ -149,7 +150,7 @@ def _job_buttons(row: JobRow) -> rx.Component:
                     "Link…",
                     size="1",
                     variant="outline",
-                    on_click=JobsState.decide(row.id, "link"),
+                    on_click=JobsState.decide(row.id, Decision.LINK.value),
                     id=f"decide-link-{row.id}",
                 ),
                 _job_button(row, "Archive", "archive"),
@@ -235,10 +236,10 @@ def jobs_table() -> rx.Component:
         ),
         rx.match(
             JobsState.job_list,
-            ("ready_to_export", _table(READY_TO_EXPORT)),
-            ("failed_to_export", _table(FAILED)),
-            ("synced", _table(SYNCED)),
-            ("ready_to_update", _table(READY_TO_UPDATE)),
+            (JobList.READY_TO_EXPORT.value, _table(READY_TO_EXPORT)),
+            (JobList.FAILED_TO_EXPORT.value, _table(FAILED)),
+            (JobList.SYNCED.value, _table(SYNCED)),
+            (JobList.READY_TO_UPDATE.value, _table(READY_TO_UPDATE)),
             _table(QB_JOBS),
         ),
     )

@@ -4,12 +4,13 @@ import reflex as rx
 
 from erp_dashboard import routes
 from erp_dashboard.qbwc.download import PATH as QWC_PATH
+from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.session import SessionState
 
 CONTENT_ID = "content"
 PAGES = (  # (label, route, link, element id); People only for company admins
     ("Overview", routes.OVERVIEW, routes.OVERVIEW, "nav-overview"),
-    ("Jobs", routes.JOBS, routes.jobs_list("ready_to_export"), "nav-jobs"),
+    ("Jobs", routes.JOBS, routes.jobs_list(JobList.READY_TO_EXPORT.value), "nav-jobs"),
     ("Projects", routes.PROJECTS, routes.PROJECTS, "nav-projects"),
     ("Outbox", routes.OUTBOX, routes.OUTBOX, "nav-outbox"),
     ("People", routes.PEOPLE, routes.PEOPLE, "nav-people"),

@@ -6,18 +6,20 @@ the product this replaces); the label is always shown, so colour is never the on
 
 import reflex as rx
 
-# state value -> (Radix colour, lucide icon)
+from erp_dashboard.services.state_machine import ErpState, JobList
+
+# state value (or a QuickBooks job's list) -> (Radix colour, lucide icon)
 STYLES: dict[str, tuple[str, str]] = {
-    "not_sent": ("gray", "circle-dashed"),
-    "ready_to_export": ("blue", "clock"),
-    "exporting": ("blue", "loader"),
-    "ready_to_update": ("blue", "file-pen-line"),
-    "updating": ("blue", "loader"),
-    "synced": ("green", "circle-check"),
-    "rejected": ("amber", "undo-2"),
-    "failed_to_export": ("red", "circle-x"),
-    "ready_to_import": ("blue", "download"),
-    "archived": ("gray", "archive"),
+    ErpState.NOT_SENT.value: ("gray", "circle-dashed"),
+    ErpState.READY_TO_EXPORT.value: ("blue", "clock"),
+    ErpState.EXPORTING.value: ("blue", "loader"),
+    ErpState.READY_TO_UPDATE.value: ("blue", "file-pen-line"),
+    ErpState.UPDATING.value: ("blue", "loader"),
+    ErpState.SYNCED.value: ("green", "circle-check"),
+    ErpState.REJECTED.value: ("amber", "undo-2"),
+    ErpState.FAILED_TO_EXPORT.value: ("red", "circle-x"),
+    JobList.READY_TO_IMPORT.value: ("blue", "download"),
+    JobList.ARCHIVED.value: ("gray", "archive"),
 }
 _ITEMS = list(STYLES.items())
 

@@ -9,11 +9,14 @@ from erp_dashboard.components.jobs_table import jobs_table, pager
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
 from erp_dashboard.components.toasts import toast_region
+from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 
 SEARCH_DEBOUNCE_MS = 120  # from the last keystroke to the search
-EXPORTABLE = (JobsState.job_list == "ready_to_export") | (JobsState.job_list == "failed_to_export")
+EXPORTABLE = (JobsState.job_list == JobList.READY_TO_EXPORT.value) | (
+    JobsState.job_list == JobList.FAILED_TO_EXPORT.value
+)
 
 
 def _export_bar() -> rx.Component:

@@ -67,7 +67,9 @@ def _actions(row: ProjectRow) -> rx.Component:
             rx.cond(
                 row.can_send,
                 rx.button(
-                    rx.cond(row.erp_state == "not_sent", "Send to ERP", "Re-send to ERP"),
+                    rx.cond(
+                        row.erp_state == ErpState.NOT_SENT.value, "Send to ERP", "Re-send to ERP"
+                    ),
                     size="1",
                     on_click=ProjectsState.send(row.id),
                 ),

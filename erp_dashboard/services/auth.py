@@ -30,6 +30,7 @@ from erp_dashboard.models import PeopleEvent, User, UserSession, utcnow
 from erp_dashboard.services import throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.services.state_machine import JobList
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the email is unknown, so timing does not tell.
@@ -141,7 +142,7 @@ def cookie_options(settings: config.Settings) -> dict[str, object]:
     return {"name": "erp_session", "same_site": "strict", "secure": secure}
 
 
-HOME = routes.jobs_list("ready_to_export")
+HOME = routes.jobs_list(JobList.READY_TO_EXPORT)
 
 
 def home_for(actor: Actor) -> str:

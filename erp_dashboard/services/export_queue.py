@@ -11,13 +11,14 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
-from erp_dashboard.services.outcomes import DUPLICATE_NAME, NOT_FOUND
+from erp_dashboard.names import WorkKind, WorkStatus
 from erp_dashboard.services.state_machine import ErpState, bump_count, move
 from erp_dashboard.services.wc_health import expected_interval
 
@@ -34,14 +35,21 @@ EXPORTED_FIELDS = (
     "projected_end_date",
     "description",
 )
-STALE_EDIT_SEQUENCE = 3200
 RETRY_SUFFIX = "-r"  # a CustomerMod re-sent once after a stale EditSequence
-NOT_FOUND_ANSWERS = (1, 500, NOT_FOUND)  # how QuickBooks says a look-up found nothing
 MAX_ATTEMPTS = 5  # busy answers or unreadable outcomes before an item fails for good
 MAX_BACKOFF = timedelta(hours=1)
 ERROR_MESSAGE_MAX = 1000  # Project.qb_error_message
-FAILED_ACTION = {"add": "export_failed", "mod": "update_failed"}
+FAILED_ACTION = {WorkKind.ADD: "export_failed", WorkKind.MOD: "update_failed"}
 IN_FLIGHT = (ErpState.EXPORTING, ErpState.UPDATING)  # a request waits for or is with QuickBooks
+
+
+class Applied(StrEnum):
+    """What applying QuickBooks' answer did to its work item."""
+
+    DONE = "done"  # the job is made (or found) or up to date
+    FAILED = "failed"  # refused: the project waits on a person, with QuickBooks' code
+    RETRY = "retry"  # queued to go again (busy, a stale EditSequence, an unreadable answer)
+    QUEUED = "queued"  # looked up: queued to be sent
 
 
 @dataclass(frozen=True)
@@ -92,14 +100,14 @@ def in_flight_names(session: Session, full_names: list[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def enqueue(session: Session, project: Project, kind: str) -> WorkItem:
-    """Queue the `CustomerAddRq` ("add") that creates `project` as a job, or the
-    `CustomerModRq` ("mod") that brings its job up to date."""
+def enqueue(session: Session, project: Project, kind: WorkKind) -> WorkItem:
+    """Queue the `CustomerAddRq` (ADD) that creates `project` as a job, or the
+    `CustomerModRq` (MOD) that brings its job up to date."""
     item = WorkItem(
         request_id=uuid.uuid4().hex,
         project_id=project.id,
         kind=kind,
-        verify_first=kind == "mod" and not project.qb_edit_sequence,  # read it first
+        verify_first=kind == WorkKind.MOD and not project.qb_edit_sequence,  # read it first
     )
     session.add(item)
     return item
@@ -110,7 +118,11 @@ def _due(now: datetime):
 
 
 def count(
-    session: Session, status: str, ticket_hash: str | None = None, *, due: datetime | None = None
+    session: Session,
+    status: WorkStatus,
+    ticket_hash: str | None = None,
+    *,
+    due: datetime | None = None,
 ) -> int:
     """How many items have `status` (and were sent in session `ticket_hash`, if given;
     and may be sent at `due`, if given: items waiting out a busy backoff are not)."""
@@ -123,12 +135,12 @@ def count(
 
 
 def claim_batch(
-    session: Session, limit: int, ticket_hash: str, *, kind: str, verify: bool
+    session: Session, limit: int, ticket_hash: str, *, kind: WorkKind, verify: bool
 ) -> list[Claimed]:
     """Mark up to `limit` queued items of `kind` as sent in session `ticket_hash`.
 
-    `verify` picks the items to look up first: an "add" whose earlier attempt
-    has an unknown outcome, a "mod" whose EditSequence must be re-read. Each
+    `verify` picks the items to look up first: an ADD whose earlier attempt
+    has an unknown outcome, a MOD whose EditSequence must be re-read. Each
     claim is a compare-and-set on the item's status, so two senders never hand
     out the same item.
     """
@@ -137,7 +149,7 @@ def claim_batch(
         .join(Project, Project.id == WorkItem.project_id)
         .join(Customer, Customer.id == Project.customer_id)
         .where(
-            WorkItem.status == "queued",
+            WorkItem.status == WorkStatus.QUEUED,
             WorkItem.kind == kind,
             WorkItem.verify_first == verify,
             _due(utcnow()),
@@ -148,12 +160,12 @@ def claim_batch(
     ).all()
     claimed = []
     for item, project, customer in rows:
-        sent = {"status": "sent", "sent_at": utcnow(), "ticket_hash": ticket_hash}
+        sent = {"status": WorkStatus.SENT, "sent_at": utcnow(), "ticket_hash": ticket_hash}
         if not verify:  # a look-up sends no fields: what the lost attempt sent stays
             sent["sent_fields"] = json.dumps(exported_fields(project))
         won = session.execute(
             update(WorkItem)
-            .where(WorkItem.id == item.id, WorkItem.status == "queued")
+            .where(WorkItem.id == item.id, WorkItem.status == WorkStatus.QUEUED)
             .values(**sent)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -176,7 +188,9 @@ def in_flight(session: Session, request_ids: list[str]) -> dict[str, WorkItem]:
     items = {
         item.request_id: item
         for item in session.exec(
-            select(WorkItem).where(WorkItem.request_id.in_(request_ids), WorkItem.status == "sent")
+            select(WorkItem).where(
+                WorkItem.request_id.in_(request_ids), WorkItem.status == WorkStatus.SENT
+            )
         )
     }
     project_ids = [item.project_id for item in items.values()]
@@ -184,23 +198,23 @@ def in_flight(session: Session, request_ids: list[str]) -> dict[str, WorkItem]:
     return items
 
 
-def _finish(session: Session, item: WorkItem, status: str, message: str) -> Project:
+def _finish(session: Session, item: WorkItem, status: WorkStatus, message: str) -> Project:
     item.status, item.done_at, item.status_message = status, utcnow(), message[:ERROR_MESSAGE_MAX]
     session.add(item)
     return session.get(Project, item.project_id)
 
 
-def _failed(session: Session, item: WorkItem, action: str, code: int, message: str) -> str:
+def _failed(session: Session, item: WorkItem, action: str, code: int, message: str) -> Applied:
     """QuickBooks refused the item: the project moves on with its code and message."""
     move(
         session,
-        _finish(session, item, "failed", message),
+        _finish(session, item, WorkStatus.FAILED, message),
         action,
         None,
         qb_error_code=code,
         qb_error_message=message[:ERROR_MESSAGE_MAX],
     )
-    return "failed"
+    return Applied.FAILED
 
 
 def _sent_fields(item: WorkItem, project: Project) -> str:
@@ -209,23 +223,23 @@ def _sent_fields(item: WorkItem, project: Project) -> str:
     return item.sent_fields or json.dumps(exported_fields(project))
 
 
-def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> str:
-    """Link the project to the job QuickBooks made or found ("done"), unless another
-    project is linked to it already ("failed": one job belongs to one project)."""
+def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: str) -> Applied:
+    """Link the project to the job QuickBooks made or found (DONE), unless another
+    project is linked to it already (FAILED: one job belongs to one project)."""
     holder = session.exec(
         select(Project).where(Project.qb_list_id == job.list_id, Project.id != item.project_id)
     ).first()
     if holder is not None:
-        item.status_code = DUPLICATE_NAME
+        item.status_code = qbxml.DUPLICATE_NAME
         return _failed(
             session,
             item,
             "export_failed",
-            DUPLICATE_NAME,
+            qbxml.DUPLICATE_NAME,
             f"QuickBooks job “{job.full_name}” is already linked to project “{holder.name}” "
             f"({holder.number}); one QuickBooks job belongs to one project.",
         )
-    project = _finish(session, item, "done", message)
+    project = _finish(session, item, WorkStatus.DONE, message)
     unlinked = session.exec(select(QbJob).where(QbJob.list_id == job.list_id)).first()
     if unlinked is not None:  # a customer sync saw the job before we learned it is ours
         bump_count(session, unlinked.erp_list, -1)
@@ -242,13 +256,13 @@ def _synced(session: Session, item: WorkItem, job: qbxml.CustomerRet, message: s
         qb_exported=_sent_fields(item, project),
         synced_at=utcnow(),
     )
-    return "done"
+    return Applied.DONE
 
 
-def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
-    """Apply one `CustomerAddRs` to its item in flight: "done" or "failed"; None when no
+def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> Applied | None:
+    """Apply one `CustomerAddRs` to its item in flight: DONE or FAILED; None when no
     item is in flight, so a response delivered twice is never applied twice."""
-    if item is None or item.status != "sent":  # unknown, or already answered in this batch
+    if item is None or item.status != WorkStatus.SENT:  # unknown, or already answered in this batch
         log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
         return None
     item.status_code = result.status_code
@@ -259,17 +273,17 @@ def apply_add(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
     return _failed(session, item, "export_failed", result.status_code, result.message)
 
 
-def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
-    """Apply one `CustomerModRs`: "done" (the job is current), "retry" (a stale
-    EditSequence is re-read and the update re-sent, once), or "failed" (it waits in
+def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> Applied | None:
+    """Apply one `CustomerModRs`: DONE (the job is current), RETRY (a stale
+    EditSequence is re-read and the update re-sent, once), or FAILED (it waits in
     Ready To Update with the error); None when no item is in flight."""
-    if item is None or item.status != "sent":  # unknown, or already answered in this batch
+    if item is None or item.status != WorkStatus.SENT:  # unknown, or already answered in this batch
         log.warning("Ignored QuickBooks response %r: no item in flight", result.request_id)
         return None
     item.status_code = result.status_code
     if result.ok and result.customers:
         job = result.customers[0]
-        project = _finish(session, item, "done", result.message)
+        project = _finish(session, item, WorkStatus.DONE, result.message)
         move(
             session,
             project,
@@ -283,14 +297,15 @@ def apply_mod(session: Session, result: qbxml.QBResult, item: WorkItem | None) -
             qb_error_message=None,
             synced_at=utcnow(),
         )
-        return "done"
+        return Applied.DONE
     if result.status_code in qbxml.BUSY_STATUSES:
         return _busy(session, item, result.status_code, result.message)
-    if result.status_code == STALE_EDIT_SEQUENCE and not item.request_id.endswith(RETRY_SUFFIX):
-        item.status, item.verify_first = "queued", True
+    stale = result.status_code == qbxml.STALE_EDIT_SEQUENCE
+    if stale and not item.request_id.endswith(RETRY_SUFFIX):
+        item.status, item.verify_first = WorkStatus.QUEUED, True
         item.request_id = item.request_id[: qbxml.REQUEST_ID_MAX - 2] + RETRY_SUFFIX
         session.add(item)
-        return "retry"
+        return Applied.RETRY
     return _failed(session, item, "update_failed", result.status_code, result.message)
 
 
@@ -300,20 +315,20 @@ def backoff(attempts: int) -> timedelta:
     return min(expected_interval() * 2 ** min(max(0, attempts - 1), 16), MAX_BACKOFF)
 
 
-def _try_again(session: Session, item: WorkItem, code: int, given_up: str, **again) -> str:
-    """One more attempt for `item`: "failed" with `given_up` (and QuickBooks' `code`) at
-    MAX_ATTEMPTS, else "retry" with the item queued again with the fields in `again`."""
+def _try_again(session: Session, item: WorkItem, code: int, given_up: str, **again) -> Applied:
+    """One more attempt for `item`: FAILED with `given_up` (and QuickBooks' `code`) at
+    MAX_ATTEMPTS, else RETRY with the item queued again with the fields in `again`."""
     item.attempts += 1
     if item.attempts >= MAX_ATTEMPTS:
         return _failed(session, item, FAILED_ACTION[item.kind], code, given_up)
-    item.status, item.ticket_hash = "queued", None
+    item.status, item.ticket_hash = WorkStatus.QUEUED, None
     for field, value in again.items():
         setattr(item, field, value)
     session.add(item)
-    return "retry"
+    return Applied.RETRY
 
 
-def _busy(session: Session, item: WorkItem, code: int, message: str) -> str:
+def _busy(session: Session, item: WorkItem, code: int, message: str) -> Applied:
     """QuickBooks was busy (a list or record in use by another user): nothing was changed,
     so the same request goes again in a later session, with backoff, up to MAX_ATTEMPTS."""
     return _try_again(
@@ -332,7 +347,9 @@ def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> int:
     """The items sent in this session got no readable answer (an HRESULT, an unreadable
     response): their outcome is unknown, so each is looked up before it is sent again, at
     most MAX_ATTEMPTS times before it fails with `reason`. Returns how many failed."""
-    sent = select(WorkItem).where(WorkItem.ticket_hash == ticket_hash, WorkItem.status == "sent")
+    sent = select(WorkItem).where(
+        WorkItem.ticket_hash == ticket_hash, WorkItem.status == WorkStatus.SENT
+    )
     outcomes = [
         _try_again(
             session,
@@ -344,40 +361,40 @@ def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> int:
         )
         for item in session.exec(sent.order_by(WorkItem.id)).all()
     ]
-    return outcomes.count("failed")
+    return outcomes.count(Applied.FAILED)
 
 
-def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> str | None:
-    """Apply the answer to one look-up: an "add" whose earlier attempt is unknown (by
-    FullName: adopt the job QuickBooks has, else add it), a "mod" whose EditSequence is
-    re-read (by ListID). "done", "queued", "retry" or "failed"; an error answer settles the
+def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None) -> Applied | None:
+    """Apply the answer to one look-up: an ADD whose earlier attempt is unknown (by
+    FullName: adopt the job QuickBooks has, else add it), a MOD whose EditSequence is
+    re-read (by ListID). DONE, QUEUED, RETRY or FAILED; an error answer settles the
     item where a person can act on it. None when no item is in flight."""
-    if item is None or item.status != "sent":
+    if item is None or item.status != WorkStatus.SENT:
         log.warning("Ignored QuickBooks look-up %r: no item in flight", result.request_id)
         return None
     code, found = result.status_code, result.customers[0] if result.customers else None
     if code in qbxml.BUSY_STATUSES:
         return _busy(session, item, code, result.message)
-    if code != 0 and code not in NOT_FOUND_ANSWERS:
+    if code != qbxml.STATUS_OK and code not in qbxml.NOT_FOUND_STATUSES:
         looked_up = "checking whether QuickBooks already has the job"
-        if item.kind == "mod":
+        if item.kind == WorkKind.MOD:
             looked_up = "reading the job's current version from QuickBooks"
         item.status_code = code
         return _failed(
             session, item, FAILED_ACTION[item.kind], code, f"While {looked_up}: {result.message}"
         )
     project = session.get(Project, item.project_id)
-    if item.kind == "add" and found is not None:
+    if item.kind == WorkKind.ADD and found is not None:
         return _synced(session, item, found, "adopted the job an earlier attempt created")
-    if item.kind == "mod" and found is None:
+    if item.kind == WorkKind.MOD and found is None:
         message = f"QuickBooks no longer has the job {project.qb_full_name}."
-        return _failed(session, item, "update_failed", NOT_FOUND, message)
+        return _failed(session, item, "update_failed", qbxml.NOT_FOUND, message)
     if found is not None:
         project.qb_edit_sequence = found.edit_sequence
         session.add(project)
-    item.status, item.verify_first, item.ticket_hash = "queued", False, None
+    item.status, item.verify_first, item.ticket_hash = WorkStatus.QUEUED, False, None
     session.add(item)
-    return "queued"
+    return Applied.QUEUED
 
 
 def release_orphans(session: Session, now: datetime) -> int:
@@ -388,9 +405,9 @@ def release_orphans(session: Session, now: datetime) -> int:
     return session.execute(
         update(WorkItem)
         .where(
-            WorkItem.status == "sent",
+            WorkItem.status == WorkStatus.SENT,
             or_(WorkItem.ticket_hash.is_(None), WorkItem.ticket_hash.in_(dead)),
         )
-        .values(status="queued", verify_first=True)
+        .values(status=WorkStatus.QUEUED, verify_first=True)
         .execution_options(synchronize_session=False)
     ).rowcount

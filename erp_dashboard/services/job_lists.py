@@ -22,6 +22,7 @@ from erp_dashboard.models import (
     WorkItem,
     utcnow,
 )
+from erp_dashboard.names import WorkStatus
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.outcomes import advice, error_text, waiting_reason
 from erp_dashboard.services.permissions import Actor
@@ -259,7 +260,10 @@ def _open_items(session: Session, project_ids: list[int]) -> dict[int, WorkItem]
         return {}
     items = session.exec(
         select(WorkItem)
-        .where(WorkItem.project_id.in_(project_ids), WorkItem.status.in_(("queued", "sent")))
+        .where(
+            WorkItem.project_id.in_(project_ids),
+            WorkItem.status.in_((WorkStatus.QUEUED, WorkStatus.SENT)),
+        )
         .order_by(WorkItem.id)
     ).all()
     return {item.project_id: item for item in items}

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from erp_dashboard import qbxml
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
+from erp_dashboard.names import WorkKind
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound, ServiceError
 from erp_dashboard.services.permissions import Actor, Role, require_role
@@ -95,7 +96,7 @@ def _export_one(session: Session, actor: Actor, choice: ExportChoice) -> str:
         qb_error_code=None,
         qb_error_message=None,
     )
-    export_queue.enqueue(session, project, "add")
+    export_queue.enqueue(session, project, WorkKind.ADD)
     return project.name
 
 
@@ -164,7 +165,7 @@ def approve_update(actor: Actor, project_id: int, version: int) -> str:
             qb_error_code=None,
             qb_error_message=None,
         )
-        export_queue.enqueue(session, project, "mod")
+        export_queue.enqueue(session, project, WorkKind.MOD)
         return f"“{project.name}” will be updated in QuickBooks."
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from erp_dashboard import config, routes
 from erp_dashboard.models import Email, Project, ProjectApprover, User
 from erp_dashboard.services.permissions import Actor, Role
+from erp_dashboard.services.state_machine import JobList
 
 REJECTION_SUBJECT = "ERP Project Rejection Notification"
 AWAITING_SUBJECT = "ERP project awaiting your approval"
@@ -71,7 +72,7 @@ def queue_rejection(session: Session, project: Project, approver: Actor, comment
 def queue_awaiting(session: Session, project: Project, sender: Actor, job_list: str) -> Email:
     """Tell the project's approvers it waits for them (the incumbent only sends a digest)."""
     link = f"{config.load().public_url}{routes.jobs_list(job_list)}"
-    what = "changes to project" if job_list == "ready_to_update" else "project"
+    what = "changes to project" if job_list == JobList.READY_TO_UPDATE else "project"
     body = (
         f"{sender.name} ({sender.email}) sent {what} “{project.name}” "
         f"(number {project.number}) to the ERP Integrations tool. "

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Project, WorkItem
+from erp_dashboard.names import WorkStatus
+from erp_dashboard.qbxml import BAD_REFERENCE, DUPLICATE_NAME, NO_PERMISSION, NOT_FOUND, TOO_LONG
 from erp_dashboard.services.state_machine import ErpState
-
-DUPLICATE_NAME, TOO_LONG, NOT_FOUND, BAD_REFERENCE, NO_PERMISSION = 3100, 3070, 3120, 3140, 3260
 
 _EXPORT_STEPS = {
     DUPLICATE_NAME: "QuickBooks already has a job with this name under that customer: Retry "
@@ -48,7 +48,7 @@ def waiting_reason(item: WorkItem | None, now: datetime) -> tuple[str, str]:
     "N minutes ago" on the page)."""
     if item is None:
         return "Waiting to be queued for QuickBooks", ""
-    if item.status == "sent" and item.sent_at is not None:
+    if item.status == WorkStatus.SENT and item.sent_at is not None:
         return "Sent to QuickBooks", item.sent_at.isoformat()
     if item.not_before is not None and item.not_before > now:
         return (item.status_message or "QuickBooks was busy; retrying", item.created_at.isoformat())

@@ -13,9 +13,9 @@ from sqlmodel import func, select
 from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import LoginThrottle, QbwcSession, UserSession, utcnow
+from erp_dashboard.names import QbwcStage
 from erp_dashboard.services import throttle
 from erp_dashboard.services.auth import idle_since
-from erp_dashboard.services.wc_health import IDLE
 
 log = logging.getLogger(__name__)
 IDLE_POLLS_KEPT = timedelta(days=30)
@@ -38,7 +38,7 @@ def purge(now: datetime | None = None) -> dict[str, int]:
                 )
             ),
             "qbwc_session": delete(QbwcSession).where(
-                QbwcSession.stage == IDLE, QbwcSession.created_at < idle_before
+                QbwcSession.stage == QbwcStage.IDLE, QbwcSession.created_at < idle_before
             ),
         }
         return {table: session.execute(query).rowcount for table, query in deleted.items()}

@@ -17,8 +17,8 @@ from sqlmodel import Session, func, select
 from erp_dashboard import config
 from erp_dashboard.db import read_only
 from erp_dashboard.models import AppSetting, QbwcSession, WorkItem, utcnow
+from erp_dashboard.names import QbwcStage, WorkStatus
 
-IDLE = "idle"  # the stage of a session that had nothing to do (authenticate answered "none")
 REFUSED_SIGN_IN = "qbwc_refused_sign_in"  # AppSetting: the latest refused Web Connector sign-in
 GRACE = timedelta(minutes=1)
 
@@ -84,7 +84,9 @@ def session_summary(row: QbwcSession) -> str:
 
 def _waiting(session: Session) -> tuple[int, int]:
     """Work items QuickBooks has not answered yet, and of those the ones it was busy for."""
-    unanswered = select(func.count()).where(WorkItem.status.in_(("queued", "sent")))
+    unanswered = select(func.count()).where(
+        WorkItem.status.in_((WorkStatus.QUEUED, WorkStatus.SENT))
+    )
     waiting = session.exec(unanswered).one()
     busy = session.exec(unanswered.where(WorkItem.attempts > 0)).one() if waiting else 0
     return waiting, busy
@@ -101,7 +103,7 @@ def snapshot(now: datetime | None = None) -> Health:
         ).first()
         worked = session.exec(
             select(QbwcSession)
-            .where(QbwcSession.stage != IDLE)
+            .where(QbwcSession.stage != QbwcStage.IDLE)
             .order_by(QbwcSession.created_at.desc())
             .limit(1)
         ).first()

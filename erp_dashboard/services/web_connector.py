@@ -32,10 +32,11 @@ from erp_dashboard.models import (
     WorkItem,
     utcnow,
 )
+from erp_dashboard.names import QbwcStage, WorkKind, WorkStatus
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import JobList, bump_count
-from erp_dashboard.services.wc_health import IDLE, REFUSED_SIGN_IN, session_summary
+from erp_dashboard.services.wc_health import REFUSED_SIGN_IN, session_summary
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,16 @@ COMPANY_FILE, COMPANY_NAME = "qb_company_file", "qb_company_name"  # AppSetting 
 IDLE_SESSIONS_KEPT = timedelta(days=1)
 NOTES_MAX = 4000
 HRESULTS = {  # what the Web Connector's HRESULTs mean, for the person reading them
-    "0x80040400": "QuickBooks could not read the request",
-    "0x80040401": "The Web Connector could not reach QuickBooks",
-    "0x80040402": "QuickBooks hit an unexpected error",
-    "0x80040408": "The Web Connector could not start QuickBooks (is the company file open "
-    "elsewhere, or QuickBooks not installed?)",
-    "0x80040423": "This QuickBooks does not support the qbXML version of the request",
+    qbxml.PARSE_ERROR_HRESULT: "QuickBooks could not read the request",
+    qbxml.NO_CONNECTION_HRESULT: "The Web Connector could not reach QuickBooks",
+    qbxml.UNEXPECTED_HRESULT: "QuickBooks hit an unexpected error",
+    qbxml.CANNOT_START_HRESULT: (
+        "The Web Connector could not start QuickBooks (is the company file open "
+        "elsewhere, or QuickBooks not installed?)"
+    ),
+    qbxml.UNSUPPORTED_VERSION_HRESULT: (
+        "This QuickBooks does not support the qbXML version of the request"
+    ),
 }
 
 
@@ -138,7 +143,7 @@ def _forget_idle_sessions(session: Session, now: datetime) -> None:
     """Sessions that had nothing to do are kept a day (the health panel needs the latest)."""
     session.execute(
         delete(QbwcSession).where(
-            QbwcSession.stage == IDLE, QbwcSession.created_at < now - IDLE_SESSIONS_KEPT
+            QbwcSession.stage == QbwcStage.IDLE, QbwcSession.created_at < now - IDLE_SESSIONS_KEPT
         )
     )
 
@@ -200,14 +205,14 @@ class WebConnector:
             export_queue.release_orphans(session, now)
             _forget_idle_sessions(session, now)
             sync = _sync_due(session, now, s.customer_sync_minutes)
-            work = sync or export_queue.count(session, "queued", due=now) > 0
+            work = sync or export_queue.count(session, WorkStatus.QUEUED, due=now) > 0
             session.add(
                 QbwcSession(
                     ticket_hash=_hash(ticket),
                     created_at=now,
                     last_seen_at=now,
                     expires_at=now + timedelta(minutes=s.qbwc_ticket_minutes),
-                    stage="sync" if sync else ("work" if work else IDLE),
+                    stage=QbwcStage.SYNC if sync else (QbwcStage.WORK if work else QbwcStage.IDLE),
                     closed_at=None if work else now,
                 )
             )
@@ -242,10 +247,10 @@ class WebConnector:
             if not qbwc.qbxml_version and not self._open(
                 session, qbwc, hcp_response, company_file, major, minor
             ):
-                qbwc.stage = "done"
+                qbwc.stage = QbwcStage.DONE
                 return ""
             version = qbwc.qbxml_version
-            if qbwc.stage == "sync":
+            if qbwc.stage == QbwcStage.SYNC:
                 return qbxml.customer_query_rq(
                     SYNC_ID,
                     max_returned=SYNC_PAGE,
@@ -257,28 +262,28 @@ class WebConnector:
             claim = partial(
                 export_queue.claim_batch, session, self.settings.qbwc_batch, qbwc.ticket_hash
             )
-            if batch := claim(kind="add", verify=True):
+            if batch := claim(kind=WorkKind.ADD, verify=True):
                 return qbxml.customer_lookup_rqs(
                     [(LOOKUP + c.request_id, c.full_name) for c in batch],
                     by="FullName",
                     version=version,
                 )
-            if batch := claim(kind="mod", verify=True):
+            if batch := claim(kind=WorkKind.MOD, verify=True):
                 return qbxml.customer_lookup_rqs(
                     [(LOOKUP + c.request_id, c.list_id) for c in batch],
                     by="ListID",
                     version=version,
                 )
-            if batch := claim(kind="add", verify=False):
+            if batch := claim(kind=WorkKind.ADD, verify=False):
                 return qbxml.customer_add_rqs(
                     [(c.request_id, c.job) for c in batch], version=version
                 )
-            if batch := claim(kind="mod", verify=False):
+            if batch := claim(kind=WorkKind.MOD, verify=False):
                 return qbxml.customer_mod_rqs(
                     [(c.request_id, c.list_id, c.edit_sequence, c.job) for c in batch],
                     version=version,
                 )
-            qbwc.stage = "done"
+            qbwc.stage = QbwcStage.DONE
             return ""
 
     def _open(
@@ -330,16 +335,16 @@ class WebConnector:
             waiting = export_queue.in_flight(session, [_item_id(r) for r in results])
             for result in results:
                 self._apply(session, qbwc, result, waiting.get(_item_id(result)))
-            if qbwc.stage != "sync":  # whatever this batch left unanswered is looked up again
+            if qbwc.stage != QbwcStage.SYNC:  # what this batch left unanswered is looked up again
                 self._unanswered(session, qbwc, "QuickBooks did not answer it")
             return self._progress(session, qbwc)
 
     def _unanswered(self, session: Session, qbwc: QbwcSession, reason: str) -> None:
         """No readable answer came: a customer-sync page is skipped (exports go on); items
         sent in this session are looked up again before they are re-sent (bounded)."""
-        if qbwc.stage == "sync":
+        if qbwc.stage == QbwcStage.SYNC:
             _note(qbwc, f"Customers were not refreshed: {reason}")
-            qbwc.stage, qbwc.iterator_id = "work", None
+            qbwc.stage, qbwc.iterator_id = QbwcStage.WORK, None
             return
         qbwc.failed += export_queue.requeue_unanswered(session, qbwc.ticket_hash, reason)
 
@@ -359,19 +364,19 @@ class WebConnector:
             )
         elif kind in APPLY:
             outcome = APPLY[kind](session, result, item)
-            qbwc.exported += outcome == "done"
-            qbwc.failed += outcome == "failed"
-            qbwc.retrying += outcome == "retry"
+            qbwc.exported += outcome == export_queue.Applied.DONE
+            qbwc.failed += outcome == export_queue.Applied.FAILED
+            qbwc.retrying += outcome == export_queue.Applied.RETRY
         else:
             log.warning("Ignored %sRs %r (%s)", kind, request_id, result.message)
 
     def _progress(self, session: Session, qbwc: QbwcSession) -> int:
-        if qbwc.stage == "sync":
+        if qbwc.stage == QbwcStage.SYNC:
             return 5
-        waiting = export_queue.count(session, "queued", due=utcnow())
+        waiting = export_queue.count(session, WorkStatus.QUEUED, due=utcnow())
         done = qbwc.exported + qbwc.failed + qbwc.retrying
-        if waiting == 0 and export_queue.count(session, "sent", qbwc.ticket_hash) == 0:
-            qbwc.stage = "done"
+        if waiting == 0 and export_queue.count(session, WorkStatus.SENT, qbwc.ticket_hash) == 0:
+            qbwc.stage = QbwcStage.DONE
             return 100
         return max(1, min(99, 100 * done // max(1, done + waiting)))
 
@@ -422,7 +427,7 @@ def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> 
     """Keep customers current and list QuickBooks jobs no project is linked to."""
     if not result.ok:
         _note(qbwc, f"Customers were not refreshed: {result.message} ({result.status_code})")
-        qbwc.stage, qbwc.iterator_id = "work", None
+        qbwc.stage, qbwc.iterator_id = QbwcStage.WORK, None
         return
     for problem in result.skipped:
         log.warning("Customer sync skipped a record: %s", problem)
@@ -439,7 +444,7 @@ def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> 
     if result.iterator_remaining and result.iterator_id:
         qbwc.iterator_id = result.iterator_id
         return
-    qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = "work", None, utcnow()
+    qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = QbwcStage.WORK, None, utcnow()
     if not qbwc.skipped:  # every customer was read: those not listed are gone from QuickBooks
         session.execute(
             update(Customer)

@@ -12,10 +12,24 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from erp_dashboard.qbxml import (
     ACTIVE_STATUSES,
+    BAD_REFERENCE,
+    CANNOT_STORE,
+    DUPLICATE_NAME,
     ELEMENT_NAMES,
     FULL_NAME_MAX,
+    IN_USE,
+    INTERNAL_ERROR,
+    INTERNALS_LOCKED,
+    INVALID_ID,
     JOB_STATUSES,
     LIMITS,
+    LIST_MODIFIED,
+    LOCK_FAILED,
+    NO_MATCH,
+    NOT_ALL_FOUND,
+    NOT_FOUND,
+    STALE_EDIT_SEQUENCE,
+    TOO_LONG,
     CustomerRet,
 )
 
@@ -148,11 +162,11 @@ def modify_customer(
     item = find_by_list_id(session, list_id)
     if item is None:
         raise SimulatorStatusError(
-            3120, f'Object "{list_id}" specified in the request cannot be found.'
+            NOT_FOUND, f'Object "{list_id}" specified in the request cannot be found.'
         )
     if edit_sequence != item.edit_sequence:
         raise SimulatorStatusError(
-            3200, f'The provided edit sequence "{edit_sequence}" is out-of-date.'
+            STALE_EDIT_SEQUENCE, f'The provided edit sequence "{edit_sequence}" is out-of-date.'
         )
     values = _clean(fields)
     name = str(values.pop("name", item.name))
@@ -238,14 +252,14 @@ def _check_name_free(
 ) -> None:
     if not name.strip() or ":" in name:
         raise SimulatorStatusError(
-            3090,
+            CANNOT_STORE,
             f'There was an error when storing "{name}" in the "Name" field. '
             'A name cannot be empty or contain ":".',
         )
     other = _child_named(session, parent.list_id if parent else None, name)
     if other is not None and other is not item:
         raise SimulatorStatusError(
-            3100, f'The name "{name}" of the list element is already in use.'
+            DUPLICATE_NAME, f'The name "{name}" of the list element is already in use.'
         )
 
 
@@ -320,12 +334,15 @@ def _utcnow() -> datetime:
 
 
 def _too_long(value: str, element: str) -> SimulatorStatusError:
-    return SimulatorStatusError(3070, f'The string "{value}" in the field "{element}" is too long.')
+    return SimulatorStatusError(
+        TOO_LONG, f'The string "{value}" in the field "{element}" is too long.'
+    )
 
 
 def _invalid_reference(reference: str) -> SimulatorStatusError:
     return SimulatorStatusError(
-        3140, f'There is an invalid reference to QuickBooks Customer "{reference}" in the Customer.'
+        BAD_REFERENCE,
+        f'There is an invalid reference to QuickBooks Customer "{reference}" in the Customer.',
     )
 
 
@@ -335,37 +352,37 @@ def _invalid_reference(reference: str) -> SimulatorStatusError:
 # Observed messages (see the simulator's Faults): 3170 and 3180 quoted from a QuickBooks
 # integration's status-code enum, 3175 from traffic recorded by two integrations.
 _BUSY_MESSAGES = {
-    3170: (
+    INTERNALS_LOCKED: (
         'There was an error when modifying a Customers list, element "{subject}".  '
         "QuickBooks error message: The internals could not be locked.  "
         "They are in use by another user."
     ),
-    3175: (
+    IN_USE: (
         "There was an error adding, modifying or deleting {subject} because it is already "
         "in use.  QuickBooks error message: The list element is in use."
     ),
-    3176: (
+    LOCK_FAILED: (
         'There was an error when modifying a Customers list, element "{subject}".  '
         "QuickBooks error message: Failed to acquire the lock."
     ),
-    3180: (
+    LIST_MODIFIED: (
         "There was an error when saving a Customers list.  "
         "QuickBooks error message: This list has been modified by another user."
     ),
 }
 _LOOKUP_MESSAGES = {
-    1: "A query request did not find a matching object in QuickBooks",
-    500: (
+    NO_MATCH: "A query request did not find a matching object in QuickBooks",
+    NOT_ALL_FOUND: (
         "The query request has not been fully completed. There was a required element "
         '("{key}") that could not be found in QuickBooks.'
     ),
-    3000: 'The given object ID "{key}" in the field "ListID" is invalid.',
-    3120: (
+    INVALID_ID: 'The given object ID "{key}" in the field "ListID" is invalid.',
+    NOT_FOUND: (
         'Object "{key}" specified in the request cannot be found.  QuickBooks error message: '
         "Invalid argument.  The specified record does not exist in the list."
     ),
-    3140: 'There is an invalid reference to QuickBooks Customer "{key}" in the Customer.',
-    1000: "There has been an internal error when processing the request.",
+    BAD_REFERENCE: 'There is an invalid reference to QuickBooks Customer "{key}" in the Customer.',
+    INTERNAL_ERROR: "There has been an internal error when processing the request.",
 }
 
 

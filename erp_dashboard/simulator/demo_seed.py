@@ -15,7 +15,7 @@ from erp_dashboard.models import Customer, QbJob, User
 from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.job_lists import PageQuery, list_page
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import bump_count
+from erp_dashboard.services.state_machine import JobList, bump_count
 from erp_dashboard.simulator.quickbooks import add_customer
 
 DEMO_PASSWORD = "demo-password"
@@ -108,7 +108,7 @@ def seed() -> None:
             )
         ):
             item = add_customer(session, job, parent_full_name=customer, city=CITIES[i % 3][0])
-            job_list = "archived" if i >= 4 else "ready_to_import"
+            job_list = JobList.ARCHIVED if i >= 4 else JobList.READY_TO_IMPORT
             session.add(
                 QbJob(
                     list_id=item.list_id,

@@ -12,9 +12,20 @@ from sqlmodel import Session, col, select
 
 from erp_dashboard.qbxml import (
     ACTIVE_STATUSES,
+    BAD_REQUEST_ID,
+    INTERNALS_LOCKED,
+    INVALID_ID,
     ITERATORS,
+    LIST_MODIFIED,
+    LOCK_FAILED,
+    NO_MATCH,
+    NOT_ALL_FOUND,
     ON_ERROR,
+    PARSE_ERROR_HRESULT,
     REQUEST_ID_MAX,
+    STATUS_OK,
+    UNSUPPORTED_REQUEST,
+    UNSUPPORTED_VERSION_HRESULT,
     QBXMLError,
     customer_ret_element,
     parse_xml,
@@ -37,7 +48,7 @@ from erp_dashboard.simulator.company import (
 )
 
 MAX_OPEN_ITERATORS = 64
-_STATUS_OK = "Status OK"
+_OK_MESSAGE = "Status OK"
 _QUERY_ELEMENTS = {
     "ListID",
     "FullName",
@@ -94,14 +105,14 @@ BAD_RECORD_KINDS = (
 class SimulatorParseError(ValueError):
     """The request is not a valid qbXML document (QBWC reports HRESULT 0x80040400)."""
 
-    hresult = "0x80040400"
+    hresult = PARSE_ERROR_HRESULT
     hresult_message = "QuickBooks found an error when parsing the provided XML text stream."
 
 
 class SimulatorVersionError(SimulatorParseError):
     """The request's ``<?qbxml version?>`` is one this QuickBooks does not support."""
 
-    hresult = "0x80040423"
+    hresult = UNSUPPORTED_VERSION_HRESULT
     hresult_message = "The version of qbXML that was requested is not supported or is unknown."
 
 
@@ -124,7 +135,7 @@ class Faults:
     """
 
     busy_for: dict[str, int] = field(default_factory=dict)
-    busy_code: int = 3180
+    busy_code: int = LIST_MODIFIED
     lookup_errors: dict[str, int] = field(default_factory=dict)
     strict_lookups: bool = False
     bad_records: dict[str, str] = field(default_factory=dict)
@@ -221,7 +232,8 @@ class QuickBooksSimulator:
                 return
             self._busy_given[key] = given + 1
         code = self.faults.busy_code
-        by_name = code in (3170, 3176)  # these name the list element, the others its ListID
+        # these name the list element, the others its ListID
+        by_name = code in (INTERNALS_LOCKED, LOCK_FAILED)
         subject = (item.full_name if item else name) if by_name else change.list_id or name
         raise busy_error(code, subject)
 
@@ -237,7 +249,7 @@ class QuickBooksSimulator:
         if rq.request_id is not None and len(rq.request_id) > REQUEST_ID_MAX:
             return _response(
                 rq,
-                1060,
+                BAD_REQUEST_ID,
                 "Error",
                 f'The request ID "{rq.request_id}" is invalid, possibly too long, '
                 f"max {REQUEST_ID_MAX} chars.",
@@ -258,12 +270,12 @@ class QuickBooksSimulator:
                         payload.fields,
                         payload.parent,
                     )
-                return _response(rq, 0, "Info", _STATUS_OK, [item])
+                return _response(rq, STATUS_OK, "Info", _OK_MESSAGE, [item])
         except SimulatorStatusError as exc:
             return _response(rq, exc.code, exc.severity, exc.message)
         return _response(
             rq,
-            1030,
+            UNSUPPORTED_REQUEST,
             "Error",
             f"This request is not supported by this implementation ({payload.reason}).",
         )
@@ -271,7 +283,7 @@ class QuickBooksSimulator:
     def _query(self, session: Session, rq: _Request, query: _Query) -> etree._Element:
         if query.iterator in ("Continue", "Stop"):
             return self._continue(session, rq, query)
-        code, severity, message = 0, "Info", _STATUS_OK
+        code, severity, message = STATUS_OK, "Info", _OK_MESSAGE
         if query.list_ids or query.full_names:
             self._lookup_faults(query)
             wanted = [(list_id, find_by_list_id(session, list_id)) for list_id in query.list_ids]
@@ -281,9 +293,9 @@ class QuickBooksSimulator:
             items = [item for _, item in wanted if item is not None]
             missing = [key for key, item in wanted if item is None]
             if missing and self.faults.strict_lookups:
-                raise lookup_error(500, missing[0])
+                raise lookup_error(NOT_ALL_FOUND, missing[0])
             if items and missing:
-                code, severity = 500, "Warn"
+                code, severity = NOT_ALL_FOUND, "Warn"
                 message = (
                     "The query request has not been fully completed. There was a required element "
                     f'("{missing[0]}") that could not be found in QuickBooks.'
@@ -292,7 +304,7 @@ class QuickBooksSimulator:
             items = list_customers(session, query.active_status)
         if not items:
             return _response(
-                rq, 1, "Info", "A query request did not find a matching object in QuickBooks"
+                rq, NO_MATCH, "Info", "A query request did not find a matching object in QuickBooks"
             )
         page = query.max_returned or len(items)
         if query.iterator != "Start":
@@ -323,12 +335,12 @@ class QuickBooksSimulator:
             iterator = self._iterators.get(iterator_id)
             if iterator is None:
                 raise SimulatorStatusError(
-                    3000,
+                    INVALID_ID,
                     f'The given object ID "{iterator_id}" in the field "iteratorID" is invalid.',
                 )
             if query.iterator == "Stop":
                 del self._iterators[iterator_id]
-                return _response(rq, 0, "Info", _STATUS_OK)
+                return _response(rq, STATUS_OK, "Info", _OK_MESSAGE)
             size = query.max_returned or iterator.page_size or len(iterator.item_ids)
             page_ids, iterator.item_ids = iterator.item_ids[:size], iterator.item_ids[size:]
             remaining = len(iterator.item_ids)
@@ -339,9 +351,9 @@ class QuickBooksSimulator:
         items = [by_id[item_id] for item_id in page_ids if item_id in by_id]
         return _response(
             rq,
-            0,
+            STATUS_OK,
             "Info",
-            _STATUS_OK,
+            _OK_MESSAGE,
             items,
             iteratorRemainingCount=str(remaining),
             iteratorID=iterator_id,

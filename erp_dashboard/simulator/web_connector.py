@@ -29,6 +29,7 @@ from lxml import etree
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.qbwc.soap import CONTENT_TYPE, SOAP_ENV, SoapFault, body_payload, envelope
 from erp_dashboard.qbwc.wsdl import NAMESPACE, OPERATIONS, Operation
+from erp_dashboard.qbxml import STATUS_OK
 from erp_dashboard.simulator.quickbooks import (
     SUPPORTED_QBXML_VERSIONS,
     QuickBooksSimulator,
@@ -38,9 +39,7 @@ from erp_dashboard.simulator.quickbooks import (
 CLIENT_VERSION = "2.3.0.215"
 COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Simulated.QBW"
 QBXML_COUNTRY, QBXML_MAJOR, QBXML_MINOR = "US", 13, 0
-PARSE_ERROR_HRESULT = "0x80040400"
 PARSE_ERROR_MESSAGE = SimulatorParseError.hresult_message
-UNSUPPORTED_VERSION_HRESULT = "0x80040423"
 UNSUPPORTED_VERSION_MESSAGE = (
     "The version of qbXML that was requested is not supported or is unknown."
 )
@@ -65,7 +64,7 @@ def host_response(
     """
     root = etree.Element("QBXML")
     msgs = etree.SubElement(root, "QBXMLMsgsRs")
-    ok = {"statusCode": "0", "statusSeverity": "Info", "statusMessage": "Status OK"}
+    ok = {"statusCode": str(STATUS_OK), "statusSeverity": "Info", "statusMessage": "Status OK"}
     host = etree.SubElement(etree.SubElement(msgs, "HostQueryRs", requestID="0", **ok), "HostRet")
     for tag, text in (
         ("ProductName", "QuickBooks Desktop Simulator"),

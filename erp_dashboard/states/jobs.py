@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from enum import StrEnum
 
 import reflex as rx
 
@@ -12,7 +13,7 @@ from erp_dashboard import routes
 from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
-from erp_dashboard.services.state_machine import JobList
+from erp_dashboard.services.state_machine import ErpState, JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event
@@ -41,6 +42,13 @@ def _known_list(value) -> str:
     """The list named by the browser, or Ready To Export."""
     known = isinstance(value, str) and value in set(JobList)
     return value if known else JobList.READY_TO_EXPORT.value
+
+
+class Decision(StrEnum):
+    """What an approver marked a row for; nothing is saved until Export or Link."""
+
+    ACCEPT = "accept"  # export under the customer chosen (Ready To Export, Failed To Export)
+    LINK = "link"  # link to the project whose number is typed (Ready To Import)
 
 
 def _projects(n: int) -> str:
@@ -283,7 +291,7 @@ class JobsState(rx.State):
     def decide(self, row_id: Whole, decision: Word):
         """Mark a row Accept (a second click clears it) or Link; nothing is saved until
         Export or Link."""
-        if decision not in ("accept", "link"):
+        if decision not in set(Decision):
             return
         if self.decisions.get(row_id) == decision:
             self._undecide(row_id)
@@ -291,7 +299,12 @@ class JobsState(rx.State):
         self.decisions[row_id] = decision
         self.row_errors.pop(row_id, None)
         row = self._row(row_id)
-        if decision == "accept" and row and row.customer_list_id and row_id not in self.chosen:
+        if (
+            decision == Decision.ACCEPT
+            and row
+            and row.customer_list_id
+            and row_id not in self.chosen
+        ):
             self.chosen[row_id], self.chosen_name[row_id] = row.customer_list_id, row.customer
 
     @event
@@ -352,7 +365,7 @@ class JobsState(rx.State):
     @rx.var
     def export_blocker(self) -> str:
         """Why Export to QuickBooks is disabled ("" when it is not)."""
-        accepted = [r for r in self.rows if self.decisions.get(r.id) == "accept"]
+        accepted = [r for r in self.rows if self.decisions.get(r.id) == Decision.ACCEPT]
         if not accepted:
             return "Accept at least one project to export it."
         missing = [r.name for r in accepted if not self.chosen.get(r.id)]
@@ -366,7 +379,7 @@ class JobsState(rx.State):
         choices = [
             jobs.ExportChoice(r.id, r.version, self.chosen.get(r.id, ""))
             for r in self.rows
-            if self.decisions.get(r.id) == "accept"
+            if self.decisions.get(r.id) == Decision.ACCEPT
         ]
         self.busy = True
         yield
@@ -426,7 +439,7 @@ class JobsState(rx.State):
         row_id, comment = self.rejecting, form.get("comment", "")
 
         def call(actor, row):
-            reject = jobs.reject_update if row.state == "ready_to_update" else jobs.reject
+            reject = jobs.reject_update if row.state == ErpState.READY_TO_UPDATE else jobs.reject
             return reject(actor, row.id, row.version, comment)
 
         row = self._row(row_id)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
+from erp_dashboard import config
 from erp_dashboard.db import engine_for, unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob
 from erp_dashboard.services import auth
@@ -161,6 +162,7 @@ def seed(url: str, n: int, *, rng_seed: int = 7) -> dict[str, int]:
     and Archived. Returns the list counts, which equal the rows.
     """
     os.environ["REFLEX_DB_URL"] = url
+    config.load.cache_clear()
     migrate()
     rng = random.Random(rng_seed)
     with unit_of_work() as session:

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from benchmarks import bulk_seed
+from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
 from erp_dashboard.services import auth, jobs, projects
@@ -68,6 +69,7 @@ def main() -> None:
     user, password = "qbwc-bench", secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as tmp, bulk_seed.fresh_database(args.db, Path(tmp)) as url:
         os.environ["REFLEX_DB_URL"] = url
+        config.load.cache_clear()
         migrate()
         env = {
             "REFLEX_DB_URL": url,

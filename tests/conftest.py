@@ -17,6 +17,24 @@ IN_CI = os.environ.get("CI") == "true"
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
 
+@pytest.fixture(autouse=True)
+def settings_follow_the_environment(monkeypatch):
+    """The app reads its settings once (`config.load`); a test reads them afresh, and again
+    after each `monkeypatch.setenv` or `delenv`."""
+    from erp_dashboard import config
+
+    def then_reload(change):
+        def changed(*args, **kwargs):
+            change(*args, **kwargs)
+            config.load.cache_clear()
+
+        return changed
+
+    monkeypatch.setenv = then_reload(monkeypatch.setenv)
+    monkeypatch.delenv = then_reload(monkeypatch.delenv)
+    config.load.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def schema():
     """Intuit's qbXML 13.0 schema from ../shared/spec (absent only outside CI)."""
@@ -64,9 +82,11 @@ def new_pg_database():
 
 
 def _migrated(url: str) -> str:
-    os.environ["REFLEX_DB_URL"] = url
+    from erp_dashboard import config
     from erp_dashboard.startup import migrate
 
+    os.environ["REFLEX_DB_URL"] = url
+    config.load.cache_clear()
     migrate()
     return url
 

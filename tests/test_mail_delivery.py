@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import delete, select
 
+from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, utcnow
 from erp_dashboard.services import jobs, mail_delivery
@@ -26,7 +27,6 @@ from erp_dashboard.services.mail_delivery import (
     PAGE_SIZE,
     DeliveryReport,
     EmailView,
-    SmtpConfigError,
     SmtpSettings,
     backoff,
     deliver_due,
@@ -305,7 +305,7 @@ def test_smtp_settings_from_the_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMTP_HOST", "mail.example.com")
     monkeypatch.delenv("SMTP_FROM", raising=False)
-    with pytest.raises(SmtpConfigError, match="SMTP_FROM"):
+    with pytest.raises(config.ConfigError, match="SMTP_FROM"):
         smtp_settings()
 
     monkeypatch.setenv("SMTP_FROM", SENDER)

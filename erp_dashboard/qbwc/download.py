@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 from starlette.applications import Starlette
@@ -53,7 +52,7 @@ async def _download(request: Request) -> Response:
     except PermissionDenied as err:
         return PlainTextResponse(str(err), status_code=403)
     settings = config.load()
-    app_url = os.environ.get("QBWC_APP_URL") or f"{request.base_url}qbwc"
+    app_url = settings.qbwc_app_url or f"{request.base_url}qbwc"
     try:
         body = qwc_file(
             app_url=app_url,

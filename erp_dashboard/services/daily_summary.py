@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -84,7 +83,7 @@ def _body(counts: dict[str, int], names) -> str:
 
 async def summary_loop(every_seconds: float = 600) -> None:
     """Once a day, after ERP_SUMMARY_HOUR (UTC, default 7), write the summaries."""
-    hour = int(os.environ.get("ERP_SUMMARY_HOUR", "7"))
+    hour = config.load().summary_hour
     while True:
         now: datetime = utcnow()
         if now.hour >= hour:

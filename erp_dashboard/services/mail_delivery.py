@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from email.utils import format_datetime
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import select
 
+from erp_dashboard import config
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import Email, utcnow
 from erp_dashboard.services.errors import InvalidTransition, NotFound
@@ -63,10 +63,6 @@ DELIVERY_WORDS = {
 # conversation (a few commands, each bounded by SMTP_TIMEOUT) by a wide margin:
 # a shorter lease risks a second copy, a longer one delays a crashed worker's email.
 LEASE = timedelta(minutes=10)
-
-
-class SmtpConfigError(ValueError):
-    """The SMTP_* environment variables are incomplete or malformed."""
 
 
 @dataclass(frozen=True)
@@ -138,32 +134,18 @@ class _Unreachable(ConnectionError):
 
 
 def smtp_settings() -> SmtpSettings | None:
-    """The SMTP settings, or None when SMTP_HOST is unset (emails are only kept).
-
-    Raises SmtpConfigError when SMTP_HOST is set but SMTP_FROM is not, or a number
-    is malformed.
-    """
-    env = os.environ
-    host = env.get("SMTP_HOST", "").strip()
-    if not host:
+    """The SMTP settings (`config.load()`), or None when SMTP_HOST is unset (emails are kept)."""
+    s = config.load()
+    if not s.smtp_host:
         return None
-    sender = env.get("SMTP_FROM", "").strip()
-    if not sender:
-        raise SmtpConfigError("SMTP_HOST is set but SMTP_FROM is not: set the sender address.")
-    starttls = env.get("SMTP_STARTTLS", "").strip().lower() in ("1", "true")
-    try:
-        port = int(env.get("SMTP_PORT", "").strip() or (587 if starttls else 25))
-        timeout = float(env.get("SMTP_TIMEOUT", "").strip() or 10)
-    except ValueError as exc:
-        raise SmtpConfigError(f"SMTP_PORT or SMTP_TIMEOUT is not a number: {exc}") from exc
     return SmtpSettings(
-        host=host,
-        port=port,
-        sender=sender,
-        username=env.get("SMTP_USERNAME", ""),
-        password=env.get("SMTP_PASSWORD", ""),
-        starttls=starttls,
-        timeout=timeout,
+        host=s.smtp_host,
+        port=s.smtp_port or (587 if s.smtp_starttls else 25),
+        sender=s.smtp_from,
+        username=s.smtp_username,
+        password=s.smtp_password,
+        starttls=s.smtp_starttls,
+        timeout=s.smtp_timeout,
     )
 
 
@@ -226,7 +208,7 @@ def outbox_page(actor: Actor, page: object = 1, page_size: int = PAGE_SIZE) -> O
     """Page `page` of the emails, newest first, with their delivery status (see the module
     docstring). A page number that is not a whole number counts as 1; one past the end
     shows the last page. Every signed-in user may read them (Viewers read everything)."""
-    configured = bool(os.environ.get("SMTP_HOST", "").strip())
+    configured = bool(config.load().smtp_host)
     with read_only() as session:
         total = session.exec(select(func.count()).select_from(Email)).one()
         pages = max(1, -(-total // page_size))

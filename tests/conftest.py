@@ -122,6 +122,18 @@ def _empty_tables(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path, monkeypatch) -> str:
+    """A new database of each kind with no tables yet, for migration tests; REFLEX_DB_URL
+    points at it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+    else:
+        url = request.getfixturevalue("new_pg_database")()
+    monkeypatch.setenv("REFLEX_DB_URL", url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, monkeypatch) -> str:
     """An empty, migrated database of each kind; REFLEX_DB_URL points at it."""
     url = request.getfixturevalue(f"{'sqlite' if request.param == 'sqlite' else 'pg'}_url")

@@ -268,16 +268,11 @@ def test_an_update_records_what_it_sent(world):
 # --------------------------------------------------------------------------- migration 0011
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0010(request, tmp_path, monkeypatch) -> str:
+@pytest.fixture
+def at_0010(empty_db) -> str:
     """A new database migrated to 0010 only (before the unique index)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("new_pg_database")()
-    monkeypatch.setenv("REFLEX_DB_URL", url)
     command.upgrade(Config(str(ROOT / "alembic.ini")), "0010")
-    return url
+    return empty_db
 
 
 def test_migration_0011_keeps_the_project_quickbooks_answered_for(at_0010):

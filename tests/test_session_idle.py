@@ -258,16 +258,11 @@ def test_the_compiled_page_sets_the_cookie_with_those_options(public_url, secure
 # --------------------------------------------------------------------------- migration 0015
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0014(request, tmp_path, monkeypatch) -> str:
+@pytest.fixture
+def at_0014(empty_db) -> str:
     """A new database migrated to 0014 only (sessions without last_seen_at)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("new_pg_database")()
-    monkeypatch.setenv("REFLEX_DB_URL", url)
     command.upgrade(Config(str(ROOT / "alembic.ini")), "0014")
-    return url
+    return empty_db
 
 
 def test_migration_0015_back_fills_last_seen_with_the_sign_in_time(at_0014):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -17,17 +16,6 @@ from erp_dashboard.simulator.company import SimulatorTable, list_customers
 from erp_dashboard.simulator.quickbooks import add_customer
 
 BEFORE = "0016-1"  # the revision 0016 follows
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_db(request, tmp_path, monkeypatch) -> str:
-    """A new, empty database of each kind; REFLEX_DB_URL points at it."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'new.db'}"
-    else:
-        url = request.getfixturevalue("new_pg_database")()
-    monkeypatch.setenv("REFLEX_DB_URL", url)
-    return url
 
 
 def alembic() -> Config:
@@ -58,7 +46,7 @@ def test_the_product_metadata_holds_no_simulator_table():
     assert not set(SQLModel.metadata.tables) & set(SimulatorTable.metadata.tables)
 
 
-def test_a_new_database_gets_the_table_from_0016_alone(new_db):
+def test_a_new_database_gets_the_table_from_0016_alone(empty_db):
     command.upgrade(alembic(), BEFORE)
     assert not has_table()
     command.upgrade(alembic(), "head")
@@ -67,7 +55,7 @@ def test_a_new_database_gets_the_table_from_0016_alone(new_db):
     assert not has_table()
 
 
-def test_a_database_made_before_0016_keeps_its_company_file(new_db):
+def test_a_database_made_before_0016_keeps_its_company_file(empty_db):
     command.upgrade(alembic(), BEFORE)
     SimulatorTable.metadata.create_all(engine())  # as 0001 made it then
     with unit_of_work() as s:

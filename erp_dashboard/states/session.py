@@ -50,8 +50,7 @@ class SessionState(rx.State):
     @event
     async def require_session(self):
         """On every page but /login: to /login unless signed in, remembering the page
-        (in the address and here, since the page's own on_load may redirect to plain
-        /login after this)."""
+        (in the address and here) and why the session ended."""
         try:
             self._show(await self._actor())
         except NotSignedIn as err:

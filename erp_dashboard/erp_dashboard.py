@@ -11,6 +11,7 @@ import reflex as rx
 from erp_dashboard import config, routes
 from erp_dashboard.api.app import api_app
 from erp_dashboard.change_feed import run_change_feed
+from erp_dashboard.page_delivery import page_delivery
 from erp_dashboard.pages.jobs import jobs_page
 from erp_dashboard.pages.login import login_page
 from erp_dashboard.pages.outbox import outbox_page
@@ -46,6 +47,7 @@ app = rx.App(
         soap_app(WebConnector(), sign_in_guard=throttle.web_connector_sign_in),
         download_app(),
         api_app(),
+        page_delivery(routes.PAGES),
         security_headers,  # last: wraps everything above, and the pages
     ],
     stylesheets=["/toasts.css", "/theme.css", "/jobs.css"],

@@ -10,6 +10,7 @@ OUTBOX = "/outbox"
 PEOPLE = "/people"
 JOBS_CSV = "/jobs.csv"
 OVERVIEW_CSV = "/overview.csv"
+PAGES = (LOGIN, OVERVIEW, JOBS, PROJECTS, OUTBOX, PEOPLE)
 
 
 def jobs_list(job_list: str) -> str:

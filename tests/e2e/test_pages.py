@@ -58,6 +58,23 @@ def test_pages_and_endpoints_carry_the_security_headers(app, new_page):
         assert reply.headers["referrer-policy"] == "same-origin", path
 
 
+def test_a_page_comes_in_one_request_and_its_scripts_from_the_cache_after(app, new_page):
+    """No slash redirect before the page, and a second visit asks the server for the page
+    alone: every hashed script and style comes from the browser's cache."""
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    answers = []
+    page.on("response", lambda reply: answers.append((reply.url, reply.status)))
+    page.goto(f"{app['base']}/jobs?filter=synced")
+    expect(page.locator("tr[data-project]").first).to_be_visible()
+    assert [status for url, status in answers if "/jobs" in url] == [200]
+    assets = page.evaluate(
+        "performance.getEntriesByType('resource').filter((r) => r.name.includes('/assets/'))"
+        ".map((r) => r.transferSize)"
+    )
+    assert len(assets) >= 10 and set(assets) == {0}, assets
+
+
 def test_a_wrong_password_is_announced(app, new_page):
     page = new_page()
     page.goto(f"{app['base']}/login")

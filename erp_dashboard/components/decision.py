@@ -9,7 +9,7 @@ import reflex as rx
 from erp_dashboard.components.status import status_badge
 from erp_dashboard.services.job_lists import JobRow
 from erp_dashboard.services.state_machine import ErpState
-from erp_dashboard.states.jobs import CustomerOption, Decision, JobsState
+from erp_dashboard.states.jobs import CustomerOption, CustomerPickerState, Decision, JobsState
 
 COMMENT_LABEL = "Enter a Comment (Optional)"
 
@@ -118,7 +118,7 @@ def _option(row: JobRow, option: CustomerOption, index) -> rx.Component:
         role="option",
         aria_selected="false",
         id=rx.Var.create(f"customer-{row.id}-option-") + index.to_string(),
-        on_click=JobsState.choose_customer(row.id, option.list_id, option.full_name),
+        on_click=CustomerPickerState.choose(row.id, option.list_id, option.full_name),
         class_name="picker-option",
     )
 
@@ -138,8 +138,8 @@ def _customer_picker(row: JobRow) -> rx.Component:
                 aria_controls=listbox,
                 auto_focus=True,
                 auto_complete="off",
-                default_value=JobsState.picker_query,
-                on_change=JobsState.search_customers.debounce(150),
+                default_value=CustomerPickerState.query,
+                on_change=CustomerPickerState.search.debounce(150),
                 id=f"customer-search-{row.id}",
                 data_row=row.id,
                 class_name="picker-input",
@@ -149,7 +149,7 @@ def _customer_picker(row: JobRow) -> rx.Component:
                 size="1",
                 variant="ghost",
                 color_scheme="gray",
-                on_click=JobsState.close_picker,
+                on_click=CustomerPickerState.close,
                 aria_label="Close the customer list",
                 data_picker_cancel=row.id,
             ),
@@ -158,18 +158,18 @@ def _customer_picker(row: JobRow) -> rx.Component:
         ),
         rx.box(
             rx.el.ul(
-                rx.foreach(JobsState.picker_options, lambda option, i: _option(row, option, i)),
+                rx.foreach(CustomerPickerState.options, lambda option, i: _option(row, option, i)),
                 role="listbox",
                 id=listbox,
                 aria_label="Customers that match",
                 class_name="picker-list",
             ),
             rx.cond(
-                JobsState.picker_options.length() == 0,
+                CustomerPickerState.options.length() == 0,
                 rx.text("No customer matches.", size="1", role="status", padding="4px 8px"),
             ),
             rx.cond(
-                JobsState.picker_more,
+                CustomerPickerState.more,
                 rx.text(
                     "More customers match: keep typing to narrow the list.",
                     size="1",
@@ -193,7 +193,7 @@ def _customer_button(row: JobRow) -> rx.Component:
         size="1",
         variant="surface",
         color_scheme=rx.cond(chosen, "gray", "orange"),
-        on_click=JobsState.open_picker(row.id),
+        on_click=CustomerPickerState.open_for_row(row.id),
         id=f"customer-{row.id}",
         aria_label=rx.cond(chosen, "QuickBooks Customer: " + chosen, "QuickBooks Customer"),
         aria_haspopup="listbox",
@@ -229,7 +229,7 @@ def status_cell(row: JobRow) -> rx.Component:
             rx.cond(
                 JobsState.decisions[row.id] == Decision.ACCEPT.value,
                 rx.cond(
-                    JobsState.picker_row == row.id, _customer_picker(row), _customer_button(row)
+                    CustomerPickerState.row == row.id, _customer_picker(row), _customer_button(row)
                 ),
                 status_badge(row.state, row.state_label),
             ),

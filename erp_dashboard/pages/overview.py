@@ -256,7 +256,7 @@ def overview_page() -> rx.Component:
             margin_bottom="8px",
         ),
         _period_bar(),
-        notice(OverviewState.notice, False, "notice"),
+        notice(OverviewState.notice, OverviewState.notice_ok, "notice"),
         rx.cond(
             OverviewState.load_error != "",
             rx.callout(OverviewState.load_error, color_scheme="red", role="alert"),

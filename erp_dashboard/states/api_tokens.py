@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import datetime
 
 import reflex as rx
 
-from erp_dashboard import routes
-from erp_dashboard.services import api_tokens, auth
+from erp_dashboard.services import api_tokens
 from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
+from erp_dashboard.services.permissions import Actor
 from erp_dashboard.states.arguments import Form, Whole, event
-from erp_dashboard.states.session import current_actor
+from erp_dashboard.states.page import PageState, as_user
 
 
 @dataclasses.dataclass
@@ -31,6 +30,11 @@ def _when(at: datetime | None, never: str = "") -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC" if at else never
 
 
+def _call_and_list(actor: Actor, call, args: tuple):
+    """A token service's result (none without a call), then every token."""
+    return (call(actor, *args) if call else None), api_tokens.tokens(actor)
+
+
 def _row(info: api_tokens.TokenInfo) -> TokenRow:
     return TokenRow(
         info.id,
@@ -42,33 +46,29 @@ def _row(info: api_tokens.TokenInfo) -> TokenRow:
     )
 
 
-class ApiTokensState(rx.State):
+class ApiTokensState(PageState, rx.State):
     """The tokens (a handful) and, right after creating one, its secret."""
 
     tokens: list[TokenRow] = []
     allowed: bool = False  # a company admin
     new_token: str = ""  # the secret just made: shown until "Done" or the next visit
     new_token_name: str = ""
-    notice: str = ""
-    notice_ok: bool = True
 
     async def _call(self, call, *args):
         """Call a token service as the signed-in user (raises ServiceError), then re-read
         the list; returns the call's result."""
-        actor = await current_actor(self)
-        result = await asyncio.to_thread(call, actor, *args) if call else None
-        self.tokens = [_row(t) for t in await asyncio.to_thread(api_tokens.tokens, actor)]
-        self.allowed = True
+        result, tokens = await as_user(self, _call_and_list, call, args)
+        self.tokens, self.allowed = [_row(t) for t in tokens], True
         return result
 
     def _refused(self, err: ServiceError):
         """Say why (or hide the section from a non-admin, or go to sign in)."""
         if isinstance(err, NotSignedIn):
-            return rx.redirect(auth.sign_in_path(routes.PEOPLE))
+            return self._to_sign_in(err)
         if isinstance(err, PermissionDenied):
             self.tokens, self.allowed, self.new_token = [], False, ""
         else:
-            self.notice, self.notice_ok = str(err), False
+            self._say(str(err), ok=False)
         return None
 
     @event
@@ -100,6 +100,6 @@ class ApiTokensState(rx.State):
         """Revoke a token; the API refuses it from then on."""
         self.new_token = ""
         try:
-            self.notice, self.notice_ok = await self._call(api_tokens.revoke, token_id), True
+            self._say(await self._call(api_tokens.revoke, token_id), ok=True)
         except ServiceError as err:
             return self._refused(err)

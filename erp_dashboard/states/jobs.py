@@ -17,7 +17,8 @@ from erp_dashboard.services.state_machine import ErpState, JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event
-from erp_dashboard.states.session import asked_for, current_actor, session_token
+from erp_dashboard.states.page import PageState, as_user
+from erp_dashboard.states.session import session_token
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,16 +71,9 @@ TOASTS_KEPT = 5
 ROW_TEXT_LIMIT = 200  # a project number or a customer search; the service bounds them again
 
 
-@dataclasses.dataclass
-class CustomerOption:
-    """One choice of the customer picker."""
-
-    list_id: str
-    full_name: str
-
-
-class JobsState(rx.State):
-    """Only the visible page lives here; lists are paged, sorted and searched in SQL."""
+class JobsState(PageState, rx.State):
+    """Only the visible page lives here; lists are paged, sorted and searched in SQL. The
+    customer picker's search is CustomerPickerState's (a keystroke changes only that)."""
 
     job_list: str = JobList.READY_TO_EXPORT.value
     sort: str = "name"
@@ -101,14 +95,7 @@ class JobsState(rx.State):
     chosen_name: dict[int, str] = {}
     row_text: dict[int, str] = {}  # a project number typed into a Ready To Import row
     row_errors: dict[int, str] = {}
-    notice: str = ""
-    notice_ok: bool = True
     busy: bool = False
-
-    picker_row: int = -1
-    picker_query: str = ""
-    picker_options: list[CustomerOption] = []
-    picker_more: bool = False  # more customers match than are shown
     rejecting: int = -1  # the row whose reject dialog is open
 
     health: Health = Health()  # the Web Connector, as the change feed last read it
@@ -179,7 +166,7 @@ class JobsState(rx.State):
             self._apply(await self._fetch(self._query()))
             self.load_error = ""
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(asked_for(self), err.reason))
+            return self._to_sign_in(err)
         except ServiceError as err:
             self.load_error = str(err)
 
@@ -188,6 +175,7 @@ class JobsState(rx.State):
         """on_load: show the view the address asks for, then watch for changes."""
         self._switching_to = ""
         self._forget_decisions()
+        (await self.get_state(CustomerPickerState)).row = -1
         params = self.router.url.query_parameters
         try:
             query = job_lists.query_from_url(dict(params))
@@ -214,8 +202,7 @@ class JobsState(rx.State):
 
     def _forget_decisions(self) -> None:
         self.decisions, self.chosen, self.chosen_name = {}, {}, {}
-        self.row_text, self.row_errors, self.notice, self.picker_row = {}, {}, "", -1
-        self.rejecting = -1
+        self.row_text, self.row_errors, self.notice, self.rejecting = {}, {}, "", -1
 
     @event
     async def choose_list(self, job_list: Word):
@@ -288,9 +275,9 @@ class JobsState(rx.State):
     # ----- deciding --------------------------------------------------------------
 
     @event
-    def decide(self, row_id: Whole, decision: Word):
+    async def decide(self, row_id: Whole, decision: Word):
         """Mark a row Accept (a second click clears it) or Link; nothing is saved until
-        Export or Link."""
+        Export or Link. A row accepted again shows its customer, not an old search."""
         if decision not in set(Decision):
             return
         if self.decisions.get(row_id) == decision:
@@ -299,12 +286,12 @@ class JobsState(rx.State):
         self.decisions[row_id] = decision
         self.row_errors.pop(row_id, None)
         row = self._row(row_id)
-        if (
-            decision == Decision.ACCEPT
-            and row
-            and row.customer_list_id
-            and row_id not in self.chosen
-        ):
+        if decision != Decision.ACCEPT:
+            return
+        picker = await self.get_state(CustomerPickerState)
+        if picker.row == row_id:
+            picker.row = -1
+        if row and row.customer_list_id and row_id not in self.chosen:
             self.chosen[row_id], self.chosen_name[row_id] = row.customer_list_id, row.customer
 
     @event
@@ -315,8 +302,6 @@ class JobsState(rx.State):
     def _undecide(self, row_id: int) -> None:
         for pending in (self.decisions, self.chosen, self.chosen_name, self.row_text):
             pending.pop(row_id, None)
-        if self.picker_row == row_id:
-            self.picker_row = -1
 
     @event
     def set_row_text(self, row_id: Whole, text: Text):
@@ -325,42 +310,13 @@ class JobsState(rx.State):
         if row_id in {row.id for row in self.rows}:
             self.row_text[row_id] = text[:ROW_TEXT_LIMIT]
 
-    @event
-    async def open_picker(self, row_id: Whole):
-        """Show the customer search for a row."""
-        self.picker_row, self.picker_query = row_id, ""
-        await self._search_customers()
-
-    @event
-    def close_picker(self):
-        """Hide the customer search."""
-        self.picker_row = -1
-
-    @event
-    async def search_customers(self, text: Text):
-        """Customers whose name contains `text` (searched in SQL)."""
-        self.picker_query = text[:ROW_TEXT_LIMIT]
-        await self._search_customers()
-
-    async def _search_customers(self) -> None:
-        try:
-            actor = await current_actor(self)
-            found = await asyncio.to_thread(job_lists.search_customers, actor, self.picker_query)
-        except ServiceError as err:
-            self.picker_options, self.picker_more = [], False
-            self._say(str(err), ok=False)
-            return
-        self.picker_options = [CustomerOption(list_id=i, full_name=n) for i, n in found.options]
-        self.picker_more = found.more
-
-    @event
-    def choose_customer(self, row_id: Whole, list_id: Word, full_name: Text):
-        """Record the customer picked for a row of the page shown."""
+    def _choose(self, row_id: int, list_id: str, full_name: str) -> bool:
+        """Record the customer picked for a row of the page shown (False if not shown)."""
         if self._row(row_id) is None:
-            return
+            return False
         self.chosen[row_id], self.chosen_name[row_id] = list_id, full_name
         self.row_errors.pop(row_id, None)
-        self.picker_row = -1
+        return True
 
     @rx.var
     def export_blocker(self) -> str:
@@ -384,8 +340,7 @@ class JobsState(rx.State):
         self.busy = True
         yield
         try:
-            actor = await current_actor(self)
-            outcomes = await asyncio.to_thread(jobs.export_projects, actor, choices)
+            outcomes = await as_user(self, jobs.export_projects, choices)
         except ServiceError as err:
             self._say(str(err), ok=False)
             return
@@ -416,8 +371,7 @@ class JobsState(rx.State):
             self._say("That row is no longer on this page.", ok=False)
             return False
         try:
-            actor = await current_actor(self)
-            message = await asyncio.to_thread(call, actor, row)
+            message = await as_user(self, call, row)
         except ServiceError as err:
             self.row_errors[row_id] = str(err)
             return False
@@ -478,13 +432,9 @@ class JobsState(rx.State):
     async def refresh_customers(self):
         """Ask the next Web Connector session to re-read QuickBooks' customers."""
         try:
-            actor = await current_actor(self)
-            self._say(await asyncio.to_thread(web_connector.request_customer_sync, actor), ok=True)
+            self._say(await as_user(self, web_connector.request_customer_sync), ok=True)
         except ServiceError as err:
             self._say(str(err), ok=False)
-
-    def _say(self, text: str, *, ok: bool) -> None:
-        self.notice, self.notice_ok = text, ok
 
     def _toast(self, title: str, detail: str, *, ok: bool, href: str = "") -> None:
         """Float an outcome over the page (the newest few are kept)."""
@@ -495,3 +445,54 @@ class JobsState(rx.State):
     def dismiss_toast(self, toast_id: Whole):
         """Close one toast."""
         self.toasts = [t for t in self.toasts if t.id != toast_id]
+
+
+@dataclasses.dataclass
+class CustomerOption:
+    """One choice of the customer picker."""
+
+    list_id: str
+    full_name: str
+
+
+class CustomerPickerState(rx.State):
+    """The Jobs tab's one open customer picker: its row, the search typed and what it
+    found. Apart from JobsState, so a keystroke loads and writes these four vars only."""
+
+    row: int = -1  # the row whose picker is open
+    query: str = ""
+    options: list[CustomerOption] = []
+    more: bool = False  # more customers match than are shown
+
+    @event
+    async def open_for_row(self, row_id: Whole):
+        """Show the customer search for a row."""
+        self.row, self.query = row_id, ""
+        await self._search()
+
+    @event
+    def close(self):
+        """Hide the customer search."""
+        self.row = -1
+
+    @event
+    async def search(self, text: Text):
+        """Customers whose name contains `text` (searched in SQL)."""
+        self.query = text[:ROW_TEXT_LIMIT]
+        await self._search()
+
+    async def _search(self) -> None:
+        try:
+            found = await as_user(self, job_lists.search_customers, self.query)
+        except ServiceError as err:
+            self.options, self.more = [], False
+            (await self.get_state(JobsState))._say(str(err), ok=False)
+            return
+        self.options = [CustomerOption(list_id=i, full_name=n) for i, n in found.options]
+        self.more = found.more
+
+    @event
+    async def choose(self, row_id: Whole, list_id: Word, full_name: Text):
+        """Record the customer picked for a row of the page shown, and close."""
+        if (await self.get_state(JobsState))._choose(row_id, list_id, full_name):
+            self.row = -1

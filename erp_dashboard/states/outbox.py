@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from erp_dashboard import routes
-from erp_dashboard.services import auth, daily_summary, mail_delivery
+from erp_dashboard.services import daily_summary, mail_delivery
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.mail_delivery import EmailView
-from erp_dashboard.services.permissions import Role
+from erp_dashboard.services.permissions import Actor, Role
 from erp_dashboard.states.arguments import Digits, Flag, event
-from erp_dashboard.states.session import current_actor
+from erp_dashboard.states.page import PageState, as_user
+
+
+def _read(actor: Actor, page: int, with_summary: bool):
+    """The actor, the outbox's page `page` and (when asked) their daily-summary choice."""
+    wants = daily_summary.wants_daily_summary(actor) if with_summary else False
+    return actor, mail_delivery.outbox_page(actor, page), wants
+
+
+def _set_summary(actor: Actor, wanted: bool) -> bool:
+    """Opt in or out of the daily summary; the choice as stored."""
+    daily_summary.set_daily_summary(actor, wanted)
+    return daily_summary.wants_daily_summary(actor)
 
 
 def _row(email: EmailView) -> dict[str, str]:
@@ -30,7 +39,7 @@ def _row(email: EmailView) -> dict[str, str]:
     }
 
 
-class OutboxState(rx.State):
+class OutboxState(PageState, rx.State):
     """The visible page of emails and where it is in the outbox."""
 
     emails: list[dict[str, str]] = []
@@ -40,22 +49,19 @@ class OutboxState(rx.State):
     is_approver: bool = False
     can_requeue: bool = False  # a company admin may send a failed email again
     wants_summary: bool = False
-    notice: str = ""
-    notice_ok: bool = True
 
     async def _show(self, page: int, *, with_summary: bool = False):
         """Read page `page` (the service keeps it within the outbox), as the signed-in user."""
         try:
-            actor = await current_actor(self)
+            actor, found, wants = await as_user(self, _read, page, with_summary)
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
-        found = await asyncio.to_thread(mail_delivery.outbox_page, actor, page)
+            return self._to_sign_in(err)
         self.emails = [_row(email) for email in found.emails]
         self.page, self.pages, self.total = found.page, found.pages, found.total
         self.is_approver = actor.role is Role.APPROVER
         self.can_requeue = actor.is_company_admin
         if with_summary:
-            self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+            self.wants_summary = wants
         return None
 
     @event
@@ -77,22 +83,17 @@ class OutboxState(rx.State):
     async def set_summary(self, wanted: Flag):
         """Opt in or out of the daily summary (for oneself only)."""
         try:
-            actor = await current_actor(self)
+            self.wants_summary = await as_user(self, _set_summary, wanted)
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
-        await asyncio.to_thread(daily_summary.set_daily_summary, actor, wanted)
-        self.wants_summary = await asyncio.to_thread(daily_summary.wants_daily_summary, actor)
+            return self._to_sign_in(err)
 
     @event
     async def requeue(self, email_id: Digits):
         """Send a failed email again (company admins; checked in the service)."""
         try:
-            actor = await current_actor(self)
+            self._say(await as_user(self, mail_delivery.requeue, int(email_id)), ok=True)
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
-        try:
-            self.notice = await asyncio.to_thread(mail_delivery.requeue, actor, int(email_id))
-            self.notice_ok = True
+            return self._to_sign_in(err)
         except ServiceError as err:
-            self.notice, self.notice_ok = str(err), False
+            self._say(str(err), ok=False)
         return await self._show(self.page)

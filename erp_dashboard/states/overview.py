@@ -21,6 +21,7 @@ from erp_dashboard.services.overview import (
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Form, Word, event
+from erp_dashboard.states.page import PageState
 from erp_dashboard.states.session import session_token
 
 
@@ -38,7 +39,7 @@ def _load(token: str, period: Period) -> Overview:
     return overview.overview(auth.actor_for(token), period)
 
 
-class OverviewState(rx.State):
+class OverviewState(PageState, rx.State):
     """Only aggregates: a handful of cards and at most a few hundred small rows."""
 
     preset: str = overview.DEFAULT_PRESET
@@ -52,7 +53,6 @@ class OverviewState(rx.State):
     failures: list[FailureReason] = []
     waits: list[WaitView] = []
     approvers: list[ApproverTally] = []
-    notice: str = ""
     load_error: str = ""
 
     _live_gen: str = ""  # the current watch (states/live.py)
@@ -104,7 +104,8 @@ class OverviewState(rx.State):
             self.notice = ""
         except ServiceError as err:
             period = overview.period_from_url({}, today)
-            self.notice = f"{err} Showing the last {overview.PRESET_LABELS[period.preset]} instead."
+            label = overview.PRESET_LABELS[period.preset]
+            self._say(f"{err} Showing the last {label} instead.", ok=False)
         self.preset, self.start, self.end = (
             period.preset,
             period.start.isoformat(),
@@ -114,7 +115,7 @@ class OverviewState(rx.State):
         try:
             self._show(await asyncio.to_thread(_load, token, period))
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(routes.OVERVIEW, err.reason))
+            return self._to_sign_in(err)
         except ServiceError as err:
             self.load_error = str(err)
         return OverviewState.watch(await live.begin(self))
@@ -126,7 +127,7 @@ class OverviewState(rx.State):
         try:
             period = overview.period_from_url(params, overview.today())
         except ServiceError as err:
-            self.notice = str(err)
+            self._say(str(err), ok=False)
             return None
         return rx.redirect(routes.overview_view(overview.url_params(period)))
 

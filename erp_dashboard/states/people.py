@@ -2,49 +2,50 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from erp_dashboard import routes
-from erp_dashboard.services import auth, people
+from erp_dashboard.services import people
 from erp_dashboard.services.errors import NotSignedIn, PermissionDenied, ServiceError
 from erp_dashboard.services.people import Change, Person
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.states.arguments import Flag, Form, Whole, Word, event
-from erp_dashboard.states.session import current_actor
+from erp_dashboard.states.page import PageState, as_user
 
 
-def _read(actor: Actor) -> tuple[list[Person], list[Change], bool]:
-    return people.people(actor), people.changes(actor), people.separate_duties(actor)
+def _call_and_read(actor: Actor, call, args: tuple) -> tuple[str, list[Person], list[Change], bool]:
+    """A people service's message (none without a call), then the page's contents."""
+    message = call(actor, *args) if call is not None else ""
+    return message, people.people(actor), people.changes(actor), people.separate_duties(actor)
 
 
-class PeopleState(rx.State):
+class PeopleState(PageState, rx.State):
     """Everyone (a company has dozens, not thousands), the latest changes and the last outcome."""
 
     people: list[Person] = []
     changes: list[Change] = []
     separate_duties: bool = True
     access: str = ""  # "" until checked, then "allowed" or "denied"
-    notice: str = ""
-    notice_ok: bool = True
 
     async def _run(self, call, *args):
         """Call a people service as the signed-in user, then re-read the page. Arguments
         go to the service as the browser sent them: it refuses anything but the right type
         (a forged "false" is no true)."""
         try:
-            actor = await current_actor(self)
-            if call is not None:
-                self.notice, self.notice_ok = await asyncio.to_thread(call, actor, *args), True
-            self.people, self.changes, self.separate_duties = await asyncio.to_thread(_read, actor)
+            message, self.people, self.changes, self.separate_duties = await as_user(
+                self, _call_and_read, call, args
+            )
             self.access = "allowed"
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(routes.PEOPLE, err.reason))
+            return self._to_sign_in(err)
         except PermissionDenied:
             self.people, self.changes, self.access, self.notice = [], [], "denied", ""
+            return None
         except ServiceError as err:
-            self.notice, self.notice_ok = str(err), False
+            self._say(str(err), ok=False)
+            return None
+        if call is not None:
+            self._say(message, ok=True)
+        return None
 
     @event
     async def open_page(self):

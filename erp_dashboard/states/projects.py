@@ -14,7 +14,8 @@ from erp_dashboard.services.project_pages import ProjectRow
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import FormWithBoxes, Text, Whole, Word, event
-from erp_dashboard.states.session import asked_for, current_actor, session_token
+from erp_dashboard.states.page import PageState, as_user
+from erp_dashboard.states.session import session_token
 
 NEW = 0  # editing_id of a project not yet saved
 NONE = -1
@@ -34,7 +35,7 @@ def _focus_when_marked(editing_id: int, field: str) -> rx.event.EventSpec:
     )
 
 
-class ProjectsState(rx.State):
+class ProjectsState(PageState, rx.State):
     """Only the visible page and the edited project live here."""
 
     rows: list[ProjectRow] = []
@@ -48,9 +49,7 @@ class ProjectsState(rx.State):
     form_error: str = ""
     field_errors: dict[str, str] = {}  # field -> why it was refused
     lengths: dict[str, int] = {}  # field -> characters typed (the counters)
-    notice: str = ""
     loaded: bool = False  # a page was read (an empty one means nothing matched)
-    notice_ok: bool = True
     _live_gen: str = ""  # the current watch (states/live.py)
     _live_token: str = ""  # and the session it checks
 
@@ -65,13 +64,10 @@ class ProjectsState(rx.State):
             self.rows, self.total = await asyncio.to_thread(_page, token, self.search, self.page)
             self.loaded = True
         except NotSignedIn as err:
-            return rx.redirect(auth.sign_in_path(asked_for(self), err.reason))
+            return self._to_sign_in(err)
         except ServiceError as err:
             self.rows, self.total, self.loaded = [], 0, False
             self._say(str(err), ok=False)
-
-    def _say(self, text: str, *, ok: bool) -> None:
-        self.notice, self.notice_ok = text, ok
 
     @event
     async def open_page(self):
@@ -163,14 +159,14 @@ class ProjectsState(rx.State):
         form.setdefault("is_active", "")
         form.setdefault("erp_sync", "")
         try:
-            actor = await current_actor(self)
             fields = projects.fields_from_form(form)
             if self.editing_id == NEW:
-                await asyncio.to_thread(projects.add_project, actor, **fields)
+                await as_user(self, lambda actor: projects.add_project(actor, **fields))
                 message = f"“{fields.get('name', '')}” was added."
             else:
-                message = await asyncio.to_thread(
-                    projects.update_project, actor, self.editing_id, **fields
+                editing_id = self.editing_id
+                message = await as_user(
+                    self, lambda actor: projects.update_project(actor, editing_id, **fields)
                 )
         except projects.FieldProblems as err:
             return self._refused(err)
@@ -184,8 +180,7 @@ class ProjectsState(rx.State):
     async def _act(self, call, project_id: int):
         focus = None
         try:
-            actor = await current_actor(self)
-            self._say(await asyncio.to_thread(call, actor, project_id), ok=True)
+            self._say(await as_user(self, call, project_id), ok=True)
         except projects.FieldProblems as err:  # what is missing, marked on its form
             self._say(str(err), ok=False)
             if self._edit_row(project_id):

@@ -129,8 +129,3 @@ def asked_for(state: rx.State) -> str:
 async def session_token(state: rx.State) -> str:
     """The session cookie, read from any state (inside `async with self` in background)."""
     return (await state.get_state(SessionState)).token
-
-
-async def current_actor(state: rx.State) -> Actor:
-    """The signed-in user for any state's event (raises NotSignedIn)."""
-    return await asyncio.to_thread(auth.actor_for, await session_token(state))

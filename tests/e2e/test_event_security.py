@@ -61,13 +61,16 @@ APP_ERROR = re.compile(r"Traceback \(most recent|Backend Exception|^\s*[\w.]*(Er
 
 
 def _state_modules() -> list[str]:
-    """The modules of `erp_dashboard/states/` that define a state, each imported (so its
-    states register with Reflex)."""
+    """The modules of `erp_dashboard/states/` that define a state (not a mixin), each
+    imported (so its states register with Reflex)."""
     found = []
     for info in pkgutil.iter_modules(states.__path__, f"{states.__name__}."):
         module = importlib.import_module(info.name)
         if any(
-            inspect.isclass(v) and issubclass(v, State) and v.__module__ == info.name
+            inspect.isclass(v)
+            and issubclass(v, State)
+            and not v._mixin  # a mixin's events are its users'
+            and v.__module__ == info.name
             for v in vars(module).values()
         ):
             found.append(info.name)

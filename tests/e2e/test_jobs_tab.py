@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.sync_api import expect
@@ -10,6 +11,7 @@ from sqlmodel import select
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, Project, User
 from erp_dashboard.services import auth, projects
+from erp_dashboard.states.jobs import CustomerPickerState, JobsState
 from tests.e2e.harness import (
     choose_customer,
     count,
@@ -19,6 +21,7 @@ from tests.e2e.harness import (
     row,
     sign_in,
 )
+from tests.e2e.reflex_socket import ReflexSocket
 
 
 def test_accept_choose_customer_export_lands_in_synced(app, new_page):
@@ -236,3 +239,33 @@ def test_project_changes_are_updated_in_quickbooks(app, app_db, new_page):
     r.get_by_role("button", name="Update").click()
     expect(row(page, "Bayside Marina")).to_have_count(0, timeout=15_000)
     expect(page.locator("#notice")).to_contain_text("“Bayside Marina” is in QuickBooks as")
+
+
+def test_a_customer_search_keystroke_changes_only_the_pickers_state(app, app_db):
+    """The picker is a state of its own: the update a keystroke brings is its own few vars,
+    never the Jobs page (with Redis, only they are written)."""
+    jobs, picker = JobsState.get_full_name(), CustomerPickerState.get_full_name()
+    with unit_of_work() as s:
+        row_id = s.exec(
+            select(Project.id).where(Project.erp_state == "ready_to_export").order_by(Project.name)
+        ).first()
+
+    async def search_as_the_approver() -> list[dict]:
+        tab = ReflexSocket(app["base"], auth.sign_in("approver@example.com", "demo-password"))
+        await tab.connect("/jobs?filter=ready_to_export")
+        while not any(
+            "rows_rx_state_" in u.get("delta", {}).get(jobs, {}) for u in await tab.settle()
+        ):
+            pass  # until on_load has shown the rows
+        await tab.emit(f"{jobs}.decide", {"row_id": row_id, "decision": "accept"})
+        await tab.emit(f"{picker}.open_for_row", {"row_id": row_id})
+        await tab.settle()
+        await tab.emit(f"{picker}.search", {"text": "bay"})
+        updates = await tab.settle()
+        await tab.close()
+        return [u["delta"] for u in updates if picker in u.get("delta", {})]
+
+    [searched] = asyncio.run(search_as_the_approver())
+    assert set(searched) == {picker}
+    found = [option["full_name"] for option in searched[picker]["options_rx_state_"]]
+    assert found and all("bay" in name.lower() for name in found), found

@@ -256,14 +256,13 @@ def pager() -> rx.Component:
         JobsState.go_to_page(JobsState.page - 1),
         JobsState.go_to_page(JobsState.page + 1),
         rx.spacer(),
-        rx.text("Rows per page", size="2", id="page-size-label"),
-        rx.select(
-            [str(size) for size in PAGE_SIZES],
+        # a native select: the phone's own picker, and no Radix Select in the page's scripts
+        rx.el.label("Rows per page", html_for="page-size", class_name="page-size-label"),
+        rx.el.select(
+            *[rx.el.option(str(size), value=str(size)) for size in PAGE_SIZES],
             value=JobsState.page_size.to_string(),
             on_change=JobsState.set_page_size,
-            size="1",
             id="page-size",
-            # rx.select hands only a few props to its trigger button: name it this way
-            custom_attrs={"aria-labelledby": "page-size-label"},
+            class_name="page-size",
         ),
     )

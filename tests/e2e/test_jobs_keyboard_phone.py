@@ -189,6 +189,22 @@ def test_the_view_lives_in_the_address(app, new_page):
     expect(shared.locator("#jobs-table")).to_be_visible()
 
 
+def test_rows_per_page_is_a_labelled_select_kept_in_the_address(app, new_page):
+    page = new_page()
+    sign_in(page, app["base"], "approver@example.com")
+    size = page.get_by_label("Rows per page")
+    expect(size).to_have_value("25")
+    size.focus()
+    page.keyboard.press("ArrowUp")  # a native select: the keyboard changes it in place
+    page.wait_for_url(re.compile(r"size=10"))
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(10)
+    expect(page.locator("#jobs-page")).to_contain_text("Page 1 of 2")
+    page.reload()
+    hydrated(page)
+    expect(page.get_by_label("Rows per page")).to_have_value("10")
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(10)
+
+
 def test_phone_approval_loop(app, app_db, browser):
     ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     ctx.set_default_timeout(20_000)

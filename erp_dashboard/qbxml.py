@@ -2,7 +2,8 @@
 
 A construction project is a QuickBooks *job*: a sub-customer whose ``ParentRef``
 names the customer. Builders emit elements in schema order (``qbxmlops130.xsd``);
-the parser never loads DTDs, resolves entities or touches the network.
+the parser never loads DTDs, resolves entities or touches the network. What a
+job's fields may hold (limits, characters) is `quickbooks_fields`' to say.
 
 Requests are written for qbXML 13.0 at most and ``MIN_QBXML_VERSION`` at least:
 Intuit's annotated reference (``qbxmlops130-reference.xml``) dates ParentRef and

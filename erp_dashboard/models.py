@@ -8,6 +8,7 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from erp_dashboard.names import QbwcStage, WorkStatus
+from erp_dashboard.quickbooks_fields import FULL_NAME_MAX, LIMITS, PROJECT_LIMITS
 
 
 def utcnow() -> datetime:
@@ -68,7 +69,7 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     list_id: str = Field(max_length=41, unique=True, index=True)
-    full_name: str = Field(max_length=209, index=True)
+    full_name: str = Field(max_length=FULL_NAME_MAX, index=True)
     is_active: bool = True
     seen_at: datetime | None = None  # the last customer sync that listed it
 
@@ -93,15 +94,15 @@ class Project(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=41)
+    name: str = Field(max_length=PROJECT_LIMITS["name"])
     number: str = Field(max_length=30)
-    street: str = Field(default="", max_length=41)
-    city: str = Field(default="", max_length=31)
-    state: str = Field(default="", max_length=21)
-    postal_code: str = Field(default="", max_length=13)
+    street: str = Field(default="", max_length=PROJECT_LIMITS["street"])
+    city: str = Field(default="", max_length=PROJECT_LIMITS["city"])
+    state: str = Field(default="", max_length=PROJECT_LIMITS["state"])
+    postal_code: str = Field(default="", max_length=PROJECT_LIMITS["postal_code"])
     start_date: date | None = None
     projected_end_date: date | None = None
-    description: str = Field(default="", max_length=99)
+    description: str = Field(default="", max_length=PROJECT_LIMITS["description"])
     creator_id: int = Field(foreign_key="user.id", index=True)
     is_active: bool = True
     erp_sync: bool = True  # "ERP-sync this project"
@@ -117,7 +118,7 @@ class Project(SQLModel, table=True):
     erp_comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     qb_list_id: str | None = Field(default=None, max_length=41)
-    qb_full_name: str | None = Field(default=None, max_length=209)
+    qb_full_name: str | None = Field(default=None, max_length=FULL_NAME_MAX)
     qb_edit_sequence: str | None = Field(default=None, max_length=16)
     qb_error_code: int | None = None
     qb_error_message: str | None = Field(default=None, max_length=1000)
@@ -145,9 +146,9 @@ class QbJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     list_id: str = Field(max_length=41, unique=True)
-    full_name: str = Field(max_length=209)
-    customer_full_name: str = Field(default="", max_length=209)
-    city: str = Field(default="", max_length=31)
+    full_name: str = Field(max_length=FULL_NAME_MAX)
+    customer_full_name: str = Field(default="", max_length=FULL_NAME_MAX)
+    city: str = Field(default="", max_length=LIMITS["city"])
     erp_list: str = Field(default="ready_to_import", max_length=32)
     erp_version: int = 0
     erp_changed_at: datetime = Field(default_factory=utcnow)

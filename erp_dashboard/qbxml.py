@@ -2,7 +2,8 @@
 
 A construction project is a QuickBooks *job*: a sub-customer whose ``ParentRef``
 names the customer. Builders emit elements in schema order (``qbxmlops130.xsd``);
-the parser never loads DTDs, resolves entities or touches the network.
+the parser never loads DTDs, resolves entities or touches the network. What a
+job's fields may hold (limits, characters) is `quickbooks_fields`' to say.
 
 Requests are written for qbXML 13.0 at most and ``MIN_QBXML_VERSION`` at least:
 Intuit's annotated reference (``qbxmlops130-reference.xml``) dates ParentRef and
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from lxml import etree
+
+from erp_dashboard.quickbooks_fields import TEXT_RULES, JobFields
 
 QBXML_VERSION = "13.0"  # the highest qbXML we speak
 MIN_QBXML_VERSION = "5.0"  # the lowest whose schema has all we send (iterators: 5.0)
@@ -57,28 +60,7 @@ ON_ERROR = ("continueOnError", "rollbackOnError", "stopOnError")
 ITERATORS = ("Start", "Continue", "Stop")
 REQUEST_ID_MAX = 50
 UNREADABLE_STATUS = -1  # statusCode given to a response whose status cannot be read
-FULL_NAME_MAX = 209
 
-# QuickBooks Desktop field limits, keyed like JobFields attributes.
-LIMITS = {"name": 41, "addr1": 41, "city": 31, "state": 21, "postal_code": 13, "description": 99}
-# qbXML element name of each limited field.
-ELEMENT_NAMES = {
-    "name": "Name",
-    "addr1": "Addr1",
-    "city": "City",
-    "state": "State",
-    "postal_code": "PostalCode",
-    "description": "JobDesc",
-}
-# How a limited field is named to people.
-FIELD_LABELS = {
-    "name": "Name",
-    "addr1": "Address",
-    "city": "City",
-    "state": "State",
-    "postal_code": "Postal code",
-    "description": "Description",
-}
 _ADDRESS_FIELDS = ("addr1", "city", "state", "postal_code")
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml\b[^>]*\?>")
 
@@ -102,22 +84,6 @@ class HostInfo:
     versions: tuple[str, ...] = ()
     company_name: str = ""
     file_mode: str = ""
-
-
-@dataclass(frozen=True)
-class JobFields:
-    """The project fields exported to a QuickBooks job."""
-
-    name: str
-    parent_list_id: str
-    addr1: str = ""
-    city: str = ""
-    state: str = ""
-    postal_code: str = ""
-    job_status: str = "InProgress"
-    start_date: date | None = None
-    projected_end_date: date | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,33 +128,6 @@ class QBResult:
     def ok(self) -> bool:
         """True unless QuickBooks reported an error (Info and Warn are ok)."""
         return self.severity.casefold() != "error"
-
-
-def _unstorable(ch: str) -> bool:
-    """Outside ISO-8859-1, or a control character (C0 but tab and line breaks, DEL, C1)."""
-    code = ord(ch)
-    return code > 0xFF or (code < 0x20 and ch not in "\t\n\r") or 0x7F <= code <= 0x9F
-
-
-def qb_safe_text_problem(value: str, field: str, limit: int) -> str | None:
-    """Describe why QuickBooks cannot store ``value`` in ``field``, or return None.
-
-    ``field`` is a LIMITS key (named by its FIELD_LABELS label) or a label.
-    """
-    field = FIELD_LABELS.get(field, field)
-    problems = []
-    if len(value) > limit:
-        problems.append(
-            f"{field} is {len(value)} characters long; QuickBooks allows at most {limit}."
-        )
-    bad = sorted({ch for ch in value if _unstorable(ch)})
-    if bad:
-        shown = ", ".join(repr(ch) for ch in bad)
-        problems.append(
-            f"{field} contains characters QuickBooks cannot store ({shown}); "
-            "only ISO-8859-1 (Latin-1) text without control characters is allowed."
-        )
-    return " ".join(problems) or None
 
 
 # --------------------------------------------------------------------------- building
@@ -389,7 +328,7 @@ def _append_job(
     parent: etree._Element, fields: JobFields | CustomerRet, *, keep_empty: bool
 ) -> None:
     """BillAddress, JobStatus, JobStartDate, JobProjectedEndDate, JobDesc in schema order."""
-    address = [(ELEMENT_NAMES[key], getattr(fields, key)) for key in _ADDRESS_FIELDS]
+    address = [(TEXT_RULES[key].element, getattr(fields, key)) for key in _ADDRESS_FIELDS]
     if keep_empty or any(value for _, value in address):
         bill = etree.SubElement(parent, "BillAddress")
         for tag, value in address:
@@ -476,7 +415,7 @@ def read_customer_fields(el: etree._Element) -> dict[str, object]:
     bill = el.find("BillAddress")
     if bill is not None:
         for key in _ADDRESS_FIELDS:
-            if (value := bill.findtext(ELEMENT_NAMES[key])) is not None:
+            if (value := bill.findtext(TEXT_RULES[key].element)) is not None:
                 fields[key] = value
     if (status := el.findtext("JobStatus")) is not None:
         if status not in JOB_STATUSES:

@@ -8,7 +8,6 @@ from lxml import etree
 
 from erp_dashboard.qbxml import (
     BUSY_STATUSES,
-    LIMITS,
     MIN_QBXML_VERSION,
     QBXML_VERSION,
     CustomerRet,
@@ -25,9 +24,9 @@ from erp_dashboard.qbxml import (
     negotiate_version,
     parse_host_response,
     parse_response,
-    qb_safe_text_problem,
     response_document,
 )
+from erp_dashboard.quickbooks_fields import LIMITS, qb_safe_text_problem
 
 PARENT = "80000001-1700000000"
 FULL_JOB = JobFields(

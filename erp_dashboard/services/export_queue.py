@@ -19,22 +19,13 @@ from sqlmodel import Session, select
 from erp_dashboard import qbxml
 from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
 from erp_dashboard.names import WorkKind, WorkStatus
+from erp_dashboard.quickbooks_fields import EXPORTED, JobFields, job_fields
 from erp_dashboard.services.state_machine import ErpState, bump_count, move
 from erp_dashboard.services.wc_health import expected_interval
 
 log = logging.getLogger(__name__)
 
 
-EXPORTED_FIELDS = (
-    "name",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "start_date",
-    "projected_end_date",
-    "description",
-)
 RETRY_SUFFIX = "-r"  # a CustomerMod re-sent once after a stale EditSequence
 MAX_ATTEMPTS = 5  # busy answers or unreadable outcomes before an item fails for good
 MAX_BACKOFF = timedelta(hours=1)
@@ -58,31 +49,14 @@ class Claimed:
 
     request_id: str
     full_name: str
-    job: qbxml.JobFields
+    job: JobFields
     list_id: str | None
     edit_sequence: str | None
 
 
 def exported_fields(project: Project) -> dict[str, str]:
     """The project's fields as QuickBooks holds them once exported (text, for JSON)."""
-    return {
-        f: "" if getattr(project, f) is None else str(getattr(project, f)) for f in EXPORTED_FIELDS
-    }
-
-
-def job_fields(project: Project, parent_list_id: str) -> qbxml.JobFields:
-    """The project as a QuickBooks job under the customer `parent_list_id`."""
-    return qbxml.JobFields(
-        name=project.name,
-        parent_list_id=parent_list_id,
-        addr1=project.street,
-        city=project.city,
-        state=project.state,
-        postal_code=project.postal_code,
-        start_date=project.start_date,
-        projected_end_date=project.projected_end_date,
-        description=project.description,
-    )
+    return {f: "" if getattr(project, f) is None else str(getattr(project, f)) for f in EXPORTED}
 
 
 def in_flight_names(session: Session, full_names: list[str]) -> dict[str, str]:

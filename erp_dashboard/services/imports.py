@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, utcnow
+from erp_dashboard.quickbooks_fields import LIMITS
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.errors import (
     ConcurrentChange,
@@ -114,7 +115,10 @@ def import_job(actor: Actor, job_id: int, version: int) -> str:
         job = _job(session, job_id, version, JobList.READY_TO_IMPORT)
         name = job.full_name.rsplit(":", 1)[-1]
         project = Project(
-            name=name[:41], number=f"QB-{job.list_id}"[:30], city=job.city, creator_id=actor.id
+            name=name[: LIMITS["name"]],
+            number=f"QB-{job.list_id}"[:30],
+            city=job.city,
+            creator_id=actor.id,
         )
         session.add(project)
         session.flush()

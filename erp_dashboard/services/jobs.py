@@ -8,10 +8,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from erp_dashboard import qbxml
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
 from erp_dashboard.names import WorkKind
+from erp_dashboard.quickbooks_fields import export_problems
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound, ServiceError
 from erp_dashboard.services.permissions import Actor, Role, require_role
@@ -43,30 +43,6 @@ def _project(session: Session, project_id: int) -> Project:
     if project is None:
         raise NotFound(f"Project {project_id} does not exist.")
     return project
-
-
-def export_problems(project: Project) -> list[str]:
-    """Why QuickBooks could not store this project as a job (empty when it can)."""
-    fields = {
-        "name": project.name,
-        "addr1": project.street,
-        "city": project.city,
-        "state": project.state,
-        "postal_code": project.postal_code,
-        "description": project.description,
-    }
-    problems = [
-        problem
-        for field, value in fields.items()
-        if (problem := qbxml.qb_safe_text_problem(value, field, qbxml.LIMITS[field]))
-    ]
-    if not project.name.strip():
-        problems.append("The name is empty.")
-    if any(ch < " " for value in fields.values() for ch in value):
-        problems.append("A field contains a line break or another control character.")
-    if any("," in value for value in (project.street, project.city, project.state)):
-        problems.append("The address contains a comma, which QuickBooks does not accept.")
-    return problems
 
 
 def _export_one(session: Session, actor: Actor, choice: ExportChoice) -> str:

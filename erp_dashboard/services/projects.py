@@ -7,12 +7,16 @@ from datetime import date
 
 from sqlmodel import Session, delete, select
 
-from erp_dashboard import qbxml
 from erp_dashboard.db import is_row_id, unit_of_work
 from erp_dashboard.models import Project, ProjectApprover, User, utcnow
+from erp_dashboard.quickbooks_fields import (
+    EXPORTED,
+    PROJECT_LIMITS,
+    export_problems,
+    field_problems,
+)
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound
-from erp_dashboard.services.jobs import export_problems
 from erp_dashboard.services.permissions import Actor, Role, require_role
 from erp_dashboard.services.state_machine import ErpState, JobList, move
 
@@ -21,25 +25,14 @@ LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING
 IN_FLIGHT_STATES = set(export_queue.IN_FLIGHT)  # every exported field locked: see locked_fields
 
 
-EDITABLE = (*export_queue.EXPORTED_FIELDS, "number", "erp_sync", "is_active")
+EDITABLE = (*EXPORTED, "number", "erp_sync", "is_active")
 TEXT_FIELDS = ("name", "number", "street", "city", "state", "postal_code", "description")
 DATE_FIELDS = ("start_date", "projected_end_date")
 # The form's fields in the order it shows them (the first one in error gets the focus).
 FORM_ORDER = (*TEXT_FIELDS[:-1], *DATE_FIELDS, "description", "approvers")
 NUMBER_LIMIT = 30
-# Project field -> the qbXML field (qbxml.LIMITS) QuickBooks stores it in.
-QB_FIELDS = {
-    "name": "name",
-    "street": "addr1",
-    "city": "city",
-    "state": "state",
-    "postal_code": "postal_code",
-    "description": "description",
-}
 # The most characters each text field takes (the form's counters show these).
-TEXT_LIMITS = {field: qbxml.LIMITS[qb] for field, qb in QB_FIELDS.items()} | {
-    "number": NUMBER_LIMIT
-}
+TEXT_LIMITS = PROJECT_LIMITS | {"number": NUMBER_LIMIT}
 # What a project needs before it is sent to ERP: an address for its QuickBooks job.
 SEND_REQUIRES = ("street", "city")
 
@@ -103,10 +96,8 @@ def _check(session: Session, project: Project) -> None:
         )
     elif _number_taken(session, project):
         found["number"] = f"Another project already has number {project.number}."
-    for field, qb_field in QB_FIELDS.items():
-        value = getattr(project, field)
-        if problem := qbxml.qb_safe_text_problem(value, qb_field, qbxml.LIMITS[qb_field]):
-            found.setdefault(field, problem)
+    for field, problem in field_problems(project).items():
+        found.setdefault(field, problem)
     start, end = project.start_date, project.projected_end_date
     if start and end and end < start:
         found["projected_end_date"] = (
@@ -124,7 +115,7 @@ def locked_fields(state: ErpState) -> tuple[str, ...]:
     waits in ERP; everything QuickBooks receives while a request is with it (what QuickBooks
     holds is then taken from what was sent, and a later re-send compares with that)."""
     if state in IN_FLIGHT_STATES:
-        return export_queue.EXPORTED_FIELDS
+        return tuple(EXPORTED)
     return LOCKED_FIELDS if state in LOCKED_STATES else ()
 
 

@@ -15,14 +15,11 @@ from erp_dashboard.qbxml import (
     BAD_REFERENCE,
     CANNOT_STORE,
     DUPLICATE_NAME,
-    ELEMENT_NAMES,
-    FULL_NAME_MAX,
     IN_USE,
     INTERNAL_ERROR,
     INTERNALS_LOCKED,
     INVALID_ID,
     JOB_STATUSES,
-    LIMITS,
     LIST_MODIFIED,
     LOCK_FAILED,
     NO_MATCH,
@@ -32,6 +29,7 @@ from erp_dashboard.qbxml import (
     TOO_LONG,
     CustomerRet,
 )
+from erp_dashboard.quickbooks_fields import FULL_NAME_MAX, LIMITS, TEXT_RULES, as_stored
 
 FIRST_LIST_COUNTER = 0x80000001
 # Customer field (as read by qbxml.read_customer_fields) -> SimListItem column.
@@ -62,19 +60,19 @@ class SimListItem(SimulatorTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     list_id: str = Field(max_length=36, unique=True)
     edit_sequence: str = Field(max_length=16)
-    name: str = Field(max_length=41)
+    name: str = Field(max_length=LIMITS["name"])
     full_name: str = Field(max_length=FULL_NAME_MAX, unique=True, index=True)
     parent_list_id: str | None = Field(default=None, max_length=36, index=True)
     sublevel: int = 0
     is_active: bool = True
-    addr1: str = Field(default="", max_length=41)
-    city: str = Field(default="", max_length=31)
-    state: str = Field(default="", max_length=21)
-    postal_code: str = Field(default="", max_length=13)
+    addr1: str = Field(default="", max_length=LIMITS["addr1"])
+    city: str = Field(default="", max_length=LIMITS["city"])
+    state: str = Field(default="", max_length=LIMITS["state"])
+    postal_code: str = Field(default="", max_length=LIMITS["postal_code"])
     job_status: str = Field(default="None", max_length=16)
     job_start_date: date | None = None
     job_projected_end_date: date | None = None
-    job_desc: str = Field(default="", max_length=99)
+    job_desc: str = Field(default="", max_length=LIMITS["description"])
     time_created: datetime
     time_modified: datetime
 
@@ -223,9 +221,9 @@ def _clean(fields: Mapping[str, object]) -> dict[str, object]:
         if key == "job_status" and value not in JOB_STATUSES:
             raise ValueError(f"job_status must be one of {JOB_STATUSES}, not {value!r}")
         if isinstance(value, str):
-            value = value.encode("latin-1", "replace").decode("latin-1")
-            if key in LIMITS and len(value) > LIMITS[key]:
-                raise _too_long(value, ELEMENT_NAMES[key])
+            value = as_stored(value)
+            if (rule := TEXT_RULES.get(key)) and len(value) > rule.limit:
+                raise _too_long(value, rule.element)
         values[key] = value
     return values
 

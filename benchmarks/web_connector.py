@@ -39,7 +39,9 @@ def queue_exports(n: int) -> None:
     """n projects, sent and accepted under 10 customers: n CustomerAddRq waiting."""
     password = secrets.token_urlsafe(16)
     with unit_of_work() as s:
-        admin = auth.actor_of(auth.create_user(s, "a@example.com", "Admin", password, Role.ADMIN))
+        admin = auth.actor_of(
+            auth.create_user(s, "a@example.com", "Admin", password, Role.PROJECT_ADMIN)
+        )
         approver = auth.actor_of(
             auth.create_user(s, "b@example.com", "Appr", password, Role.APPROVER)
         )

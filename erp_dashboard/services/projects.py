@@ -130,7 +130,7 @@ def locked_fields(state: ErpState) -> tuple[str, ...]:
 
 def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> int:
     """A Project Admin adds a project (not yet sent to ERP); returns its id."""
-    require_role(actor, Role.ADMIN, "add projects")
+    require_role(actor, Role.PROJECT_ADMIN, "add projects")
     with unit_of_work() as session:
         project = Project(creator_id=actor.id, **{"name": "", "number": "", **fields})
         _check(session, project)
@@ -142,7 +142,7 @@ def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> i
 
 def retrieve(actor: Actor, project_id: int) -> str:
     """Pull a project back before an approver decides; it becomes editable again."""
-    require_role(actor, Role.ADMIN, "retrieve projects from ERP")
+    require_role(actor, Role.PROJECT_ADMIN, "retrieve projects from ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         move(session, project, "retrieve", actor, erp_sent_at=None)
@@ -153,7 +153,7 @@ def update_project(
     actor: Actor, project_id: int, approvers: list[str] | None = None, **fields
 ) -> str:
     """Edit a project, except the fields `locked_fields` keeps as they are."""
-    require_role(actor, Role.ADMIN, "edit projects")
+    require_role(actor, Role.PROJECT_ADMIN, "edit projects")
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -198,7 +198,7 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
     A project QuickBooks already holds goes to Ready To Update, with what
     changed since its export recorded old → new.
     """
-    require_role(actor, Role.ADMIN, "send projects to ERP")
+    require_role(actor, Role.PROJECT_ADMIN, "send projects to ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         if not (project.is_active and project.erp_sync):
@@ -254,7 +254,7 @@ def _resend(session: Session, actor: Actor, project: Project) -> str:
 
 def set_approvers(actor: Actor, project_id: int, emails: list[str]) -> str:
     """Name the project's own Accounting Approvers (none: every approver is notified)."""
-    require_role(actor, Role.ADMIN, "choose a project's approvers")
+    require_role(actor, Role.PROJECT_ADMIN, "choose a project's approvers")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         names = _set_approvers(session, project, emails)

@@ -95,8 +95,8 @@ S = ErpState
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
-        _t("send", {S.NOT_SENT, S.REJECTED}, S.READY_TO_EXPORT, Role.ADMIN, "send to ERP"),
-        _t("retrieve", {S.READY_TO_EXPORT}, S.NOT_SENT, Role.ADMIN, "retrieve from ERP"),
+        _t("send", {S.NOT_SENT, S.REJECTED}, S.READY_TO_EXPORT, Role.PROJECT_ADMIN, "send to ERP"),
+        _t("retrieve", {S.READY_TO_EXPORT}, S.NOT_SENT, Role.PROJECT_ADMIN, "retrieve from ERP"),
         _t("export", {S.READY_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "accept and export"),
         _t("retry", {S.FAILED_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "retry the export"),
         _t("export_succeeded", {S.EXPORTING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks export"),
@@ -104,7 +104,7 @@ TRANSITIONS: dict[str, Transition] = {
             "export_failed", {S.EXPORTING}, S.FAILED_TO_EXPORT, QUICKBOOKS, "record a failed export"
         ),
         _t("reject", {S.READY_TO_EXPORT, S.FAILED_TO_EXPORT}, S.REJECTED, Role.APPROVER, "reject"),
-        _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.ADMIN, "re-send changes to ERP"),
+        _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.PROJECT_ADMIN, "re-send changes to ERP"),
         _t("update", {S.READY_TO_UPDATE}, S.UPDATING, Role.APPROVER, "update in QuickBooks"),
         _t("update_succeeded", {S.UPDATING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks update"),
         _t("update_failed", {S.UPDATING}, S.READY_TO_UPDATE, QUICKBOOKS, "record a failed update"),

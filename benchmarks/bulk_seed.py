@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, func, select, text
 from erp_dashboard import config
 from erp_dashboard.db import engine_for, unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import auth
 from erp_dashboard.services.permissions import Role
-from erp_dashboard.services.state_machine import LIST_OF_STATE, ErpState, JobList
+from erp_dashboard.services.state_machine import LIST_OF_STATE
 from erp_dashboard.startup import migrate
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

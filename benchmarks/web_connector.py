@@ -24,6 +24,7 @@ from benchmarks import bulk_seed
 from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
+from erp_dashboard.names import ErpState
 from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.simulator.quickbooks import add_customer
@@ -86,7 +87,7 @@ def main() -> None:
             report = run_session(f"{base}/qbwc", user, password)
             seconds = time.perf_counter() - started
         with unit_of_work() as s:
-            synced = s.exec(select(func.count()).where(Project.erp_state == "synced")).one()
+            synced = s.exec(select(func.count()).where(Project.erp_state == ErpState.SYNCED)).one()
     rows = [
         ("exports queued", args.exports, ""),
         ("synced afterwards", synced, "ok" if synced == args.exports else "MISSING"),

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from erp_dashboard.names import QbwcStage, WorkStatus
+from erp_dashboard.names import ErpState, JobList, QbwcStage, WorkStatus
 
 
 def utcnow() -> datetime:
@@ -107,7 +107,7 @@ class Project(SQLModel, table=True):
     erp_sync: bool = True  # "ERP-sync this project"
     created_at: datetime = Field(default_factory=utcnow)
 
-    erp_state: str = Field(default="not_sent", max_length=32)
+    erp_state: str = Field(default=ErpState.NOT_SENT, max_length=32)
     erp_list: str = Field(default="", max_length=32)
     erp_version: int = 0
     erp_changed_at: datetime = Field(default_factory=utcnow)
@@ -148,7 +148,7 @@ class QbJob(SQLModel, table=True):
     full_name: str = Field(max_length=209)
     customer_full_name: str = Field(default="", max_length=209)
     city: str = Field(default="", max_length=31)
-    erp_list: str = Field(default="ready_to_import", max_length=32)
+    erp_list: str = Field(default=JobList.READY_TO_IMPORT, max_length=32)
     erp_version: int = 0
     erp_changed_at: datetime = Field(default_factory=utcnow)
 

@@ -1,5 +1,7 @@
-"""The product never imports the simulator (issue 11): a production start with a real Web
-Connector loads no fake QuickBooks and no demo data (both live in `erp_dashboard.simulator`)."""
+"""Modules keep to their job (issue 11). The product never imports the simulator: a
+production start with a real Web Connector loads no fake QuickBooks and no demo data (both
+live in `erp_dashboard.simulator`). `names` imports nothing from the app, so any module can
+use its names."""
 
 from __future__ import annotations
 
@@ -32,9 +34,10 @@ def module_of(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
-def simulator_imports(source: str, module: str) -> set[str]:
-    """The simulator's modules `source` (module `module`) imports anywhere, in a function too;
-    relative imports resolved, `from erp_dashboard import simulator` counted."""
+def imports(source: str, module: str) -> set[str]:
+    """The modules and names `source` (module `module`) imports anywhere, in a function too;
+    relative imports resolved, `from erp_dashboard import simulator` counted as both
+    `erp_dashboard` and `erp_dashboard.simulator`."""
     package = module.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(source)):
@@ -44,6 +47,12 @@ def simulator_imports(source: str, module: str) -> set[str]:
             base = resolve_name("." * node.level + (node.module or ""), package)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def simulator_imports(source: str, module: str) -> set[str]:
+    """The simulator's modules `source` (module `module`) imports."""
+    found = imports(source, module)
     return {name for name in found if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
 
 
@@ -96,6 +105,13 @@ def test_services_qbwc_models_and_startup_never_import_the_simulator():
 def test_importing_the_product_loads_no_simulator_module():
     imports = "".join(f"import {module_of(path)}; " for path in PRODUCT)
     assert run(f"import json, sys; {imports}print(json.dumps({LOADED}))") == []
+
+
+def test_names_import_nothing_from_the_app():
+    path = PACKAGE / "names.py"
+    found = imports(path.read_text(), module_of(path))
+    assert found  # the check reads its imports
+    assert {name for name in found if name.partition(".")[0] == "erp_dashboard"} == set()
 
 
 @pytest.fixture(scope="module")

@@ -27,10 +27,10 @@ from sqlmodel import Session, delete, select, update
 from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import PeopleEvent, User, UserSession, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.services import throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the email is unknown, so timing does not tell.

@@ -12,8 +12,8 @@ from sqlmodel import select
 from erp_dashboard import config
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import DailySummaryRun, Email, ListCount, Project, User, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 log = logging.getLogger(__name__)
 SUBJECT = "ERP Integrations Daily Summary"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.errors import (
     ConcurrentChange,
@@ -17,7 +18,7 @@ from erp_dashboard.services.errors import (
     NotFound,
 )
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import JobList, bump_count, move
+from erp_dashboard.services.state_machine import bump_count, move
 
 
 def _job(session: Session, job_id: int, version: int, wanted: JobList) -> QbJob:

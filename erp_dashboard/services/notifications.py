@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from erp_dashboard import config, routes
 from erp_dashboard.models import Email, Project, ProjectApprover, User
+from erp_dashboard.names import JobList
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 REJECTION_SUBJECT = "ERP Project Rejection Notification"
 AWAITING_SUBJECT = "ERP project awaiting your approval"

@@ -10,11 +10,12 @@ from sqlmodel import Session, delete, select
 from erp_dashboard import qbxml
 from erp_dashboard.db import is_row_id, unit_of_work
 from erp_dashboard.models import Project, ProjectApprover, User, utcnow
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound
 from erp_dashboard.services.jobs import export_problems
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import ErpState, JobList, move
+from erp_dashboard.services.state_machine import move
 
 LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
 LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}

@@ -32,10 +32,10 @@ from erp_dashboard.models import (
     WorkItem,
     utcnow,
 )
-from erp_dashboard.names import QbwcStage, WorkKind, WorkStatus
+from erp_dashboard.names import JobList, QbwcStage, WorkKind, WorkStatus
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services.state_machine import bump_count
 from erp_dashboard.services.wc_health import REFUSED_SIGN_IN, session_summary
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbJob, User
+from erp_dashboard.names import JobList
 from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.job_lists import PageQuery, list_page
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services.state_machine import bump_count
 from erp_dashboard.simulator.quickbooks import add_customer
 
 DEMO_PASSWORD = "demo-password"

@@ -10,10 +10,10 @@ from enum import StrEnum
 import reflex as rx
 
 from erp_dashboard import routes
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
-from erp_dashboard.services.state_machine import ErpState, JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event

@@ -145,3 +145,34 @@ def test_only_a_simulator_start_loads_the_simulator(app_db, env, loaded):
     assert started["loaded"] == loaded
     assert ("simulated_web_connector" in started["tasks"]) is bool(loaded)
     assert "purge_loop" in started["tasks"]
+
+
+def defined(path: Path) -> set[str]:
+    """The names a module defines at its top level (functions, classes, constants)."""
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            found.update(n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return found
+
+
+SERVICES = PACKAGE / "services"
+
+
+def test_the_outbox_page_reads_outbox_and_mail_delivery_only_delivers():
+    read_model = {"outbox_page", "OutboxPage", "EmailView", "DELIVERY_WORDS", "requeue"}
+    assert read_model <= defined(SERVICES / "outbox.py")
+    assert read_model & defined(SERVICES / "mail_delivery.py") == set()
+    assert "deliver_due" in defined(SERVICES / "mail_delivery.py")
+
+
+def test_the_web_connector_holds_the_session_and_imports_keeps_what_the_sync_finds():
+    path = SERVICES / "web_connector.py"
+    discovery = {"request_customer_sync", "discover", "retire_customers"}
+    assert discovery <= defined(SERVICES / "imports.py")
+    assert discovery & defined(path) == set()
+    assert "WebConnector" in defined(path)
+    tables = {f"erp_dashboard.models.{table}" for table in ("Customer", "QbJob", "Project")}
+    assert tables & imports(path.read_text(), module_of(path)) == set()

@@ -11,7 +11,7 @@ import reflex as rx
 
 from erp_dashboard import routes
 from erp_dashboard.names import ErpState, JobList
-from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
+from erp_dashboard.services import auth, imports, job_lists, jobs
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
 from erp_dashboard.services.wc_health import Health
@@ -479,7 +479,7 @@ class JobsState(rx.State):
         """Ask the next Web Connector session to re-read QuickBooks' customers."""
         try:
             actor = await current_actor(self)
-            self._say(await asyncio.to_thread(web_connector.request_customer_sync, actor), ok=True)
+            self._say(await asyncio.to_thread(imports.request_customer_sync, actor), ok=True)
         except ServiceError as err:
             self._say(str(err), ok=False)
 

@@ -7,9 +7,9 @@ import asyncio
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import auth, daily_summary, mail_delivery
+from erp_dashboard.services import auth, daily_summary, outbox
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
-from erp_dashboard.services.mail_delivery import EmailView
+from erp_dashboard.services.outbox import EmailView
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.states.arguments import Digits, Flag, event
 from erp_dashboard.states.session import current_actor
@@ -49,7 +49,7 @@ class OutboxState(rx.State):
             actor = await current_actor(self)
         except NotSignedIn as err:
             return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
-        found = await asyncio.to_thread(mail_delivery.outbox_page, actor, page)
+        found = await asyncio.to_thread(outbox.outbox_page, actor, page)
         self.emails = [_row(email) for email in found.emails]
         self.page, self.pages, self.total = found.page, found.pages, found.total
         self.is_approver = actor.role is Role.APPROVER
@@ -91,7 +91,7 @@ class OutboxState(rx.State):
         except NotSignedIn as err:
             return rx.redirect(auth.sign_in_path(routes.OUTBOX, err.reason))
         try:
-            self.notice = await asyncio.to_thread(mail_delivery.requeue, actor, int(email_id))
+            self.notice = await asyncio.to_thread(outbox.requeue, actor, int(email_id))
             self.notice_ok = True
         except ServiceError as err:
             self.notice, self.notice_ok = str(err), False

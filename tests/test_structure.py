@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.util import resolve_name
@@ -176,3 +177,33 @@ def test_the_web_connector_holds_the_session_and_imports_keeps_what_the_sync_fin
     assert "WebConnector" in defined(path)
     tables = {f"erp_dashboard.models.{table}" for table in ("Customer", "QbJob", "Project")}
     assert tables & imports(path.read_text(), module_of(path)) == set()
+
+
+def test_the_daily_summary_is_written_by_notifications():
+    path = SERVICES / "daily_summary.py"
+    assert "erp_dashboard.models.Email" not in imports(path.read_text(), module_of(path))
+
+
+def query_strings(source: str) -> list[str]:
+    """String pieces (docstrings aside) that spell an address's query, like "?search=" in
+    f"/projects?search={n}"."""
+    tree = ast.parse(source)
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and id(n) not in docs
+        and re.search(r"[?&]\w+=", n.value)
+    ]
+
+
+def test_addresses_are_built_by_routes_not_by_hand():
+    assert query_strings('def f(n):\n    """/jobs?filter="""\n    return f"/x?search={n}"')
+    found = {
+        str(path.relative_to(ROOT)): strings
+        for path in [*SERVICES.rglob("*.py"), *(PACKAGE / "components").rglob("*.py")]
+        if (strings := query_strings(path.read_text()))
+    }
+    assert found == {}

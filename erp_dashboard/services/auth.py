@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -173,9 +173,7 @@ def sign_in_path(wanted: str, reason: str = "") -> str:
     """/login, remembering the page that was asked for when it is worth returning to, and
     why the session ended (`NotSignedIn.reason`) for the page to say."""
     back = return_path(wanted)
-    query = [f"next={quote(back, safe='')}"] if back != HOME else []
-    query += [f"ended={reason}"] if reason in ("idle", "ended") else []
-    return f"{routes.LOGIN}?{'&'.join(query)}" if query else routes.LOGIN
+    return routes.login(back if back != HOME else "", reason if reason in ("idle", "ended") else "")
 
 
 def ended_message(reason: object) -> str:

@@ -1,7 +1,8 @@
 """Modules keep to their job (issue 11). The product never imports the simulator: a
 production start with a real Web Connector loads no fake QuickBooks and no demo data (both
 live in `erp_dashboard.simulator`). `names` imports nothing from the app, so any module can
-use its names."""
+use its names. The Outbox page's reads, what the customer sync finds, the emails and the
+page addresses each live in one module."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def module_of(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
-def imports(source: str, module: str) -> set[str]:
+def imported(source: str, module: str) -> set[str]:
     """The modules and names `source` (module `module`) imports anywhere, in a function too;
     relative imports resolved, `from erp_dashboard import simulator` counted as both
     `erp_dashboard` and `erp_dashboard.simulator`."""
@@ -53,8 +54,8 @@ def imports(source: str, module: str) -> set[str]:
 
 def simulator_imports(source: str, module: str) -> set[str]:
     """The simulator's modules `source` (module `module`) imports."""
-    found = imports(source, module)
-    return {name for name in found if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
+    names = imported(source, module)
+    return {name for name in names if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
 
 
 def run(code: str, **env: str):
@@ -110,7 +111,7 @@ def test_importing_the_product_loads_no_simulator_module():
 
 def test_names_import_nothing_from_the_app():
     path = PACKAGE / "names.py"
-    found = imports(path.read_text(), module_of(path))
+    found = imported(path.read_text(), module_of(path))
     assert found  # the check reads its imports
     assert {name for name in found if name.partition(".")[0] == "erp_dashboard"} == set()
 
@@ -176,12 +177,12 @@ def test_the_web_connector_holds_the_session_and_imports_keeps_what_the_sync_fin
     assert discovery & defined(path) == set()
     assert "WebConnector" in defined(path)
     tables = {f"erp_dashboard.models.{table}" for table in ("Customer", "QbJob", "Project")}
-    assert tables & imports(path.read_text(), module_of(path)) == set()
+    assert tables & imported(path.read_text(), module_of(path)) == set()
 
 
 def test_the_daily_summary_is_written_by_notifications():
     path = SERVICES / "daily_summary.py"
-    assert "erp_dashboard.models.Email" not in imports(path.read_text(), module_of(path))
+    assert "erp_dashboard.models.Email" not in imported(path.read_text(), module_of(path))
 
 
 def query_strings(source: str) -> list[str]:

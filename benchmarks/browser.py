@@ -34,9 +34,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from benchmarks import bulk_seed
 from benchmarks.jobs_tab import p95, seed_size, serve
+from erp_dashboard.names import JobList
 from erp_dashboard.services import auth, job_lists
 from erp_dashboard.services.job_lists import PageQuery
-from erp_dashboard.services.state_machine import JobList
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 RESULTS = Path(__file__).with_name("results-browser.md")

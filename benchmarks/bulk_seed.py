@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, func, select, text
 from erp_dashboard import config
 from erp_dashboard.db import engine_for, unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, ListCount, Project, QbJob
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import auth
 from erp_dashboard.services.permissions import Role
-from erp_dashboard.services.state_machine import LIST_OF_STATE, ErpState, JobList
+from erp_dashboard.services.state_machine import LIST_OF_STATE
 from erp_dashboard.startup import migrate
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -114,7 +115,7 @@ def _projects(rng: random.Random, n: int, users: dict[Role, int], customers: lis
                     "start_date": start,
                     "projected_end_date": start + timedelta(days=rng.randint(60, 900)),
                     "description": f"{name} in {city}",
-                    "creator_id": users[Role.ADMIN],
+                    "creator_id": users[Role.PROJECT_ADMIN],
                     "is_active": True,
                     "created_at": sent - timedelta(days=rng.randint(1, 60)),
                     "erp_state": state.value,
@@ -124,7 +125,7 @@ def _projects(rng: random.Random, n: int, users: dict[Role, int], customers: lis
                     ),
                     "erp_changed_at": changed,
                     "erp_sent_at": sent,
-                    "erp_sent_by_id": users[Role.ADMIN],
+                    "erp_sent_by_id": users[Role.PROJECT_ADMIN],
                     "erp_decided_by_id": users[Role.APPROVER] if exported else None,
                     "erp_comment": "",
                     "customer_id": cust_id if exported else None,
@@ -143,7 +144,7 @@ def _projects(rng: random.Random, n: int, users: dict[Role, int], customers: lis
             events.append(
                 {
                     "project_id": pid,
-                    "actor_id": users[Role.ADMIN],
+                    "actor_id": users[Role.PROJECT_ADMIN],
                     "at": sent,
                     "action": "send",
                     "from_state": ErpState.NOT_SENT.value,
@@ -170,7 +171,7 @@ def seed(url: str, n: int, *, rng_seed: int = 7) -> dict[str, int]:
             role: auth.create_user(session, email, name, PASSWORD, role).id
             for email, name, role in (
                 (APPROVER_EMAIL, "Bench Approver", Role.APPROVER),
-                ("bench-admin@example.com", "Bench Admin", Role.ADMIN),
+                ("bench-admin@example.com", "Bench Admin", Role.PROJECT_ADMIN),
                 ("bench-viewer@example.com", "Bench Viewer", Role.VIEWER),
             )
         }

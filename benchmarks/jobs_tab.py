@@ -33,9 +33,9 @@ from sqlalchemy import event
 
 from benchmarks import bulk_seed
 from erp_dashboard.db import engine
+from erp_dashboard.names import JobList
 from erp_dashboard.services import auth, job_lists
 from erp_dashboard.services.job_lists import PROJECT_SORTS, PageQuery
-from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.jobs import JobsState
 from tests.e2e.harness import running_app
 from tests.e2e.reflex_socket import COOKIE_VAR, ReflexSocket

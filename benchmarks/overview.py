@@ -63,7 +63,7 @@ def write_history(url: str, now: datetime, rng_seed: int = 11) -> int:
         people = dict(conn.execute(select(User.role, User.id)).all())
         ids = [pid for (pid,) in conn.execute(select(Project.id).order_by(Project.id))]
         conn.execute(delete(ErpEvent.__table__))
-    approver, admin = people[Role.APPROVER], people[Role.ADMIN]
+    approver, admin = people[Role.APPROVER], people[Role.PROJECT_ADMIN]
     shares = [share for share, _ in HISTORIES]
     written, chunk = 0, []
     for pid in ids:

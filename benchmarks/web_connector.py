@@ -24,6 +24,7 @@ from benchmarks import bulk_seed
 from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
+from erp_dashboard.names import ErpState
 from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.simulator.quickbooks import add_customer
@@ -39,7 +40,9 @@ def queue_exports(n: int) -> None:
     """n projects, sent and accepted under 10 customers: n CustomerAddRq waiting."""
     password = secrets.token_urlsafe(16)
     with unit_of_work() as s:
-        admin = auth.actor_of(auth.create_user(s, "a@example.com", "Admin", password, Role.ADMIN))
+        admin = auth.actor_of(
+            auth.create_user(s, "a@example.com", "Admin", password, Role.PROJECT_ADMIN)
+        )
         approver = auth.actor_of(
             auth.create_user(s, "b@example.com", "Appr", password, Role.APPROVER)
         )
@@ -84,7 +87,7 @@ def main() -> None:
             report = run_session(f"{base}/qbwc", user, password)
             seconds = time.perf_counter() - started
         with unit_of_work() as s:
-            synced = s.exec(select(func.count()).where(Project.erp_state == "synced")).one()
+            synced = s.exec(select(func.count()).where(Project.erp_state == ErpState.SYNCED)).one()
     rows = [
         ("exports queued", args.exports, ""),
         ("synced afterwards", synced, "ok" if synced == args.exports else "MISSING"),

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from erp_dashboard.names import QbwcStage, WorkStatus
+from erp_dashboard.names import ErpState, JobList, QbwcStage, WorkStatus
 from erp_dashboard.quickbooks_fields import FULL_NAME_MAX, LIMITS, PROJECT_LIMITS
 
 
@@ -108,7 +108,7 @@ class Project(SQLModel, table=True):
     erp_sync: bool = True  # "ERP-sync this project"
     created_at: datetime = Field(default_factory=utcnow)
 
-    erp_state: str = Field(default="not_sent", max_length=32)
+    erp_state: str = Field(default=ErpState.NOT_SENT, max_length=32)
     erp_list: str = Field(default="", max_length=32)
     erp_version: int = 0
     erp_changed_at: datetime = Field(default_factory=utcnow)
@@ -149,7 +149,7 @@ class QbJob(SQLModel, table=True):
     full_name: str = Field(max_length=FULL_NAME_MAX)
     customer_full_name: str = Field(default="", max_length=FULL_NAME_MAX)
     city: str = Field(default="", max_length=LIMITS["city"])
-    erp_list: str = Field(default="ready_to_import", max_length=32)
+    erp_list: str = Field(default=JobList.READY_TO_IMPORT, max_length=32)
     erp_version: int = 0
     erp_changed_at: datetime = Field(default_factory=utcnow)
 

@@ -1,6 +1,6 @@
 """The app's page addresses."""
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 LOGIN = "/login"
 OVERVIEW = "/overview"
@@ -11,6 +11,17 @@ PEOPLE = "/people"
 JOBS_CSV = "/jobs.csv"
 OVERVIEW_CSV = "/overview.csv"
 PAGES = (LOGIN, OVERVIEW, JOBS, PROJECTS, OUTBOX, PEOPLE)
+
+
+def login(back: str = "", ended: str = "") -> str:
+    """The sign-in page, with the page to return to and why the session ended (when given)."""
+    params = {k: v for k, v in (("next", back), ("ended", ended)) if v}
+    return f"{LOGIN}?{urlencode(params, quote_via=quote)}" if params else LOGIN
+
+
+def projects_search(search: str) -> str:
+    """The Projects page searched for `search` (a project's number, in emails)."""
+    return f"{PROJECTS}?{urlencode({'search': search}, quote_via=quote)}"
 
 
 def jobs_list(job_list: str) -> str:

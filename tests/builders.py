@@ -34,13 +34,13 @@ class World:
             people = [
                 auth.actor_of(
                     auth.create_user(
-                        s, email, name, PASSWORD, role, company_admin=role is Role.ADMIN
+                        s, email, name, PASSWORD, role, company_admin=role is Role.PROJECT_ADMIN
                     )
                 )
                 for email, name, role in (
                     ("ann@example.com", "Ann Approver", Role.APPROVER),
                     ("bob@example.com", "Bob Approver", Role.APPROVER),
-                    ("pam@example.com", "Pam Admin", Role.ADMIN),
+                    ("pam@example.com", "Pam Admin", Role.PROJECT_ADMIN),
                     ("vic@example.com", "Vic Viewer", Role.VIEWER),
                 )
             ]

@@ -9,11 +9,10 @@ from erp_dashboard.services import (
     imports,
     job_lists,
     jobs,
-    mail_delivery,
+    outbox,
     people,
     project_pages,
     projects,
-    web_connector,
 )
 from erp_dashboard.services.errors import PermissionDenied, ServiceError
 from erp_dashboard.services.job_lists import PageQuery
@@ -28,7 +27,7 @@ ACTIONS = {
     "import job": ({"approver"}, lambda w, a, p: imports.import_job(a, 1, 0)),
     "link job": ({"approver"}, lambda w, a, p: imports.link_job(a, 1, 0, "N-Project 1")),
     "archive job": ({"approver"}, lambda w, a, p: imports.set_archived(a, 1, 0, True)),
-    "refresh customers": ({"approver"}, lambda w, a, p: web_connector.request_customer_sync(a)),
+    "refresh customers": ({"approver"}, lambda w, a, p: imports.request_customer_sync(a)),
     "add project": ({"admin"}, lambda w, a, p: projects.add_project(a, name="N", number="N-9")),
     "edit project": ({"admin"}, lambda w, a, p: projects.update_project(a, p, description="x")),
     "send to ERP": ({"admin"}, lambda w, a, p: projects.send_to_erp(a, p)),
@@ -38,7 +37,7 @@ ACTIONS = {
     "read counts": (EVERYONE, lambda w, a, p: job_lists.counts(a)),
     "search customers": (EVERYONE, lambda w, a, p: job_lists.search_customers(a, "a")),
     "read projects": (EVERYONE, lambda w, a, p: project_pages.project_page(a)),
-    "read the outbox": (EVERYONE, lambda w, a, p: mail_delivery.outbox_page(a)),
+    "read the outbox": (EVERYONE, lambda w, a, p: outbox.outbox_page(a)),
     "daily summary opt-out": (EVERYONE, lambda w, a, p: daily_summary.set_daily_summary(a, False)),
     "manage people": ({"admin"}, lambda w, a, p: people.people(a)),  # the company admin here
 }

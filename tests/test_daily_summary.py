@@ -9,11 +9,12 @@ from sqlmodel import select
 from erp_dashboard.db import read_only
 from erp_dashboard.models import Email
 from erp_dashboard.services import daily_summary
+from erp_dashboard.services.notifications import SUMMARY_SUBJECT
 
 
 def summaries() -> list[Email]:
     with read_only() as s:
-        query = select(Email).where(Email.subject.startswith(daily_summary.SUBJECT))
+        query = select(Email).where(Email.subject.startswith(SUMMARY_SUBJECT))
         return list(s.exec(query).all())
 
 

@@ -16,10 +16,11 @@ from alembic import command
 from erp_dashboard.config import ROOT
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import ErpEvent, ListCount, Project, QbJob, QbwcSession, WorkItem, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.qbwc.soap import soap_app
 from erp_dashboard.services import imports, jobs, projects
 from erp_dashboard.services.errors import InvalidInput, InvalidTransition
-from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services.state_machine import bump_count
 from erp_dashboard.services.web_connector import WebConnector, _hash
 from erp_dashboard.simulator.company import SimListItem
 from erp_dashboard.simulator.quickbooks import add_customer

@@ -1,4 +1,5 @@
-"""The outbox's sender, against a real SMTP server (aiosmtpd) on SQLite and PostgreSQL."""
+"""The outbox's sender and the Outbox page's read model, against a real SMTP server
+(aiosmtpd) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,21 +20,19 @@ from sqlmodel import delete, select
 from erp_dashboard import config
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Email, utcnow
-from erp_dashboard.services import jobs, mail_delivery
+from erp_dashboard.services import jobs, outbox
 from erp_dashboard.services.errors import InvalidTransition, NotFound, PermissionDenied
 from erp_dashboard.services.mail_delivery import (
     LEASE,
     MAX_ATTEMPTS,
-    PAGE_SIZE,
     DeliveryReport,
-    EmailView,
     SmtpSettings,
     backoff,
     deliver_due,
     delivery_loop,
-    outbox_page,
     smtp_settings,
 )
+from erp_dashboard.services.outbox import PAGE_SIZE, EmailView, outbox_page
 from erp_dashboard.services.permissions import Actor, Role
 
 SENDER = "erp@example.com"
@@ -426,18 +425,18 @@ def test_a_company_admin_sends_a_failed_email_again(world, smtp_server):
     assert stored(email_id).status == "failed"
 
     with pytest.raises(PermissionDenied, match="Only a company admin"):
-        mail_delivery.requeue(world.approver, email_id)
+        outbox.requeue(world.approver, email_id)
     assert stored(email_id).status == "failed"
 
-    assert mail_delivery.requeue(world.admin, email_id) == "“Nobody home” will be sent again."
+    assert outbox.requeue(world.admin, email_id) == "“Nobody home” will be sent again."
     row = stored(email_id)
     assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 0, None)
     assert row.last_error.startswith("sent again by Pam Admin after: ") and "550" in row.last_error
 
     with pytest.raises(InvalidTransition, match="only a failed email can be sent again"):
-        mail_delivery.requeue(world.admin, email_id)
+        outbox.requeue(world.admin, email_id)
     with pytest.raises(NotFound):
-        mail_delivery.requeue(world.admin, 999_999)
+        outbox.requeue(world.admin, 999_999)
 
     server = Recorder()
     assert deliver_due(smtp_server(server)) == DeliveryReport(sent=1)

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbwcSession, WorkItem, utcnow
 from erp_dashboard.qbwc.soap import soap_app
-from erp_dashboard.services import jobs, wc_health, web_connector
+from erp_dashboard.services import imports, jobs, wc_health
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.simulator.company import SimListItem
 from erp_dashboard.simulator.quickbooks import Faults, QuickBooksSimulator, add_customer
@@ -152,7 +152,7 @@ def test_a_second_company_file_is_refused_and_nothing_merges(world, qbwc):
     qbwc(company_file=COMPANY_FILE)  # the first company file is recorded
     with unit_of_work() as s:
         add_customer(s, "Other Company Customer")
-    web_connector.request_customer_sync(world.approver)
+    imports.request_customer_sync(world.approver)
     pid = export(world)
     report = qbwc(
         company_file=r"C:\Company Files\Other.QBW",

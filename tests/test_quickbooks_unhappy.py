@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import AppSetting, QbwcSession, WorkItem, utcnow
-from erp_dashboard.services import export_queue, job_lists, jobs, wc_health, web_connector
+from erp_dashboard.services import export_queue, imports, job_lists, jobs, wc_health, web_connector
 from erp_dashboard.services.job_lists import PageQuery
 from erp_dashboard.services.web_connector import WebConnector
 from erp_dashboard.simulator.company import SimListItem
@@ -351,7 +351,7 @@ def test_a_quickbooks_too_old_gets_nothing_and_a_clear_message(world):
 def test_a_second_company_file_is_refused_and_changes_nothing(world):
     drain()
     wc = WebConnector()
-    web_connector.request_customer_sync(world.approver)
+    imports.request_customer_sync(world.approver)
     ticket, sync = open_session(wc, hcp(company="Builders Inc"), FILE_A)
     assert "CustomerQueryRq" in sync
     respond(wc, ticket, sync)
@@ -361,7 +361,7 @@ def test_a_second_company_file_is_refused_and_changes_nothing(world):
 
     pid = world.projects[0]
     jobs.export_projects(world.approver, [world.choice(pid)])
-    web_connector.request_customer_sync(world.approver)
+    imports.request_customer_sync(world.approver)
     wc = WebConnector()
     ticket, request = open_session(wc, hcp(company="Sandbox Co"), FILE_B)
     assert request == ""
@@ -408,7 +408,7 @@ def test_deleted_and_inactive_customers_leave_the_picker_after_the_next_sync(wor
     drain()
     with unit_of_work() as s:
         add_customer(s, "Short Lived Co")
-    web_connector.request_customer_sync(world.approver)
+    imports.request_customer_sync(world.approver)
     drain()
     names = {n for _, n in job_lists.search_customers(world.approver, "").options}
     assert {"Acme Builders", "Bayside Properties", "Short Lived Co"} <= names
@@ -417,7 +417,7 @@ def test_deleted_and_inactive_customers_leave_the_picker_after_the_next_sync(wor
         bayside = s.exec(select(SimListItem).where(SimListItem.name == "Bayside Properties")).one()
         bayside.is_active = False
         s.add(bayside)
-    web_connector.request_customer_sync(world.approver)
+    imports.request_customer_sync(world.approver)
     drain()
     names = {n for _, n in job_lists.search_customers(world.approver, "").options}
     assert "Short Lived Co" not in names and "Bayside Properties" not in names

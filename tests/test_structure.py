@@ -1,11 +1,15 @@
-"""The product never imports the simulator (issue 11): a production start with a real Web
-Connector loads no fake QuickBooks and no demo data (both live in `erp_dashboard.simulator`)."""
+"""Modules keep to their job (issue 11). The product never imports the simulator: a
+production start with a real Web Connector loads no fake QuickBooks and no demo data (both
+live in `erp_dashboard.simulator`). `names` imports nothing from the app, so any module can
+use its names. The Outbox page's reads, what the customer sync finds, the emails and the
+page addresses each live in one module."""
 
 from __future__ import annotations
 
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.util import resolve_name
@@ -32,9 +36,10 @@ def module_of(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
-def simulator_imports(source: str, module: str) -> set[str]:
-    """The simulator's modules `source` (module `module`) imports anywhere, in a function too;
-    relative imports resolved, `from erp_dashboard import simulator` counted."""
+def imported(source: str, module: str) -> set[str]:
+    """The modules and names `source` (module `module`) imports anywhere, in a function too;
+    relative imports resolved, `from erp_dashboard import simulator` counted as both
+    `erp_dashboard` and `erp_dashboard.simulator`."""
     package = module.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(source)):
@@ -44,7 +49,13 @@ def simulator_imports(source: str, module: str) -> set[str]:
             base = resolve_name("." * node.level + (node.module or ""), package)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in found if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
+    return found
+
+
+def simulator_imports(source: str, module: str) -> set[str]:
+    """The simulator's modules `source` (module `module`) imports."""
+    names = imported(source, module)
+    return {name for name in names if name == SIMULATOR or name.startswith(f"{SIMULATOR}.")}
 
 
 def run(code: str, **env: str):
@@ -98,6 +109,13 @@ def test_importing_the_product_loads_no_simulator_module():
     assert run(f"import json, sys; {imports}print(json.dumps({LOADED}))") == []
 
 
+def test_names_import_nothing_from_the_app():
+    path = PACKAGE / "names.py"
+    found = imported(path.read_text(), module_of(path))
+    assert found  # the check reads its imports
+    assert {name for name in found if name.partition(".")[0] == "erp_dashboard"} == set()
+
+
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory) -> str:
     """A SQLite file the app's starts below migrate (the first) and share."""
@@ -129,3 +147,64 @@ def test_only_a_simulator_start_loads_the_simulator(app_db, env, loaded):
     assert started["loaded"] == loaded
     assert ("simulated_web_connector" in started["tasks"]) is bool(loaded)
     assert "purge_loop" in started["tasks"]
+
+
+def defined(path: Path) -> set[str]:
+    """The names a module defines at its top level (functions, classes, constants)."""
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            found.update(n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return found
+
+
+SERVICES = PACKAGE / "services"
+
+
+def test_the_outbox_page_reads_outbox_and_mail_delivery_only_delivers():
+    read_model = {"outbox_page", "OutboxPage", "EmailView", "DELIVERY_WORDS", "requeue"}
+    assert read_model <= defined(SERVICES / "outbox.py")
+    assert read_model & defined(SERVICES / "mail_delivery.py") == set()
+    assert "deliver_due" in defined(SERVICES / "mail_delivery.py")
+
+
+def test_the_web_connector_holds_the_session_and_imports_keeps_what_the_sync_finds():
+    path = SERVICES / "web_connector.py"
+    discovery = {"request_customer_sync", "discover", "retire_customers"}
+    assert discovery <= defined(SERVICES / "imports.py")
+    assert discovery & defined(path) == set()
+    assert "WebConnector" in defined(path)
+    tables = {f"erp_dashboard.models.{table}" for table in ("Customer", "QbJob", "Project")}
+    assert tables & imported(path.read_text(), module_of(path)) == set()
+
+
+def test_the_daily_summary_is_written_by_notifications():
+    path = SERVICES / "daily_summary.py"
+    assert "erp_dashboard.models.Email" not in imported(path.read_text(), module_of(path))
+
+
+def query_strings(source: str) -> list[str]:
+    """String pieces (docstrings aside) that spell an address's query, like "?search=" in
+    f"/projects?search={n}"."""
+    tree = ast.parse(source)
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and id(n) not in docs
+        and re.search(r"[?&]\w+=", n.value)
+    ]
+
+
+def test_addresses_are_built_by_routes_not_by_hand():
+    assert query_strings('def f(n):\n    """/jobs?filter="""\n    return f"/x?search={n}"')
+    found = {
+        str(path.relative_to(ROOT)): strings
+        for path in [*SERVICES.rglob("*.py"), *(PACKAGE / "components").rglob("*.py")]
+        if (strings := query_strings(path.read_text()))
+    }
+    assert found == {}

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbJob, QbwcSession, WorkItem, utcnow
-from erp_dashboard.services import jobs, web_connector
+from erp_dashboard.services import imports, jobs, web_connector
 from erp_dashboard.services.errors import PermissionDenied
 from erp_dashboard.services.web_connector import UNKNOWN_TICKET, WebConnector
 from erp_dashboard.simulator.company import SimListItem
@@ -264,8 +264,8 @@ def test_customers_can_be_refreshed_on_demand(world):
     drain()
     assert WebConnector().authenticate(QBWC_USER, QBWC_PASSWORD)[1] == "none"
     with pytest.raises(PermissionDenied):
-        web_connector.request_customer_sync(world.viewer)
-    web_connector.request_customer_sync(world.approver)
+        imports.request_customer_sync(world.viewer)
+    imports.request_customer_sync(world.approver)
     with unit_of_work() as s:
         add_customer(s, "Fresh Customer")
     assert drain() == [100]

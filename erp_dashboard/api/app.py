@@ -24,9 +24,9 @@ from erp_dashboard.api.http import (
     error,
     whole_number,
 )
+from erp_dashboard.names import JobList
 from erp_dashboard.services import list_rows, overview
 from erp_dashboard.services.permissions import Actor
-from erp_dashboard.services.state_machine import JobList
 
 PROJECTS = "/api/v1/projects"
 SUMMARY = "/api/v1/summary"

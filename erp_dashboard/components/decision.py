@@ -7,8 +7,8 @@ where focus goes next) are handled in the browser by assets/keys.js.
 import reflex as rx
 
 from erp_dashboard.components.status import status_badge
+from erp_dashboard.names import ErpState
 from erp_dashboard.services.job_lists import JobRow
-from erp_dashboard.services.state_machine import ErpState
 from erp_dashboard.states.jobs import CustomerOption, CustomerPickerState, Decision, JobsState
 
 COMMENT_LABEL = "Enter a Comment (Optional)"

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from erp_dashboard.services.state_machine import JobList
+from erp_dashboard.names import JobList
 from erp_dashboard.states.jobs import JobsState
 
 

@@ -12,8 +12,8 @@ from erp_dashboard.components.decision import (
 )
 from erp_dashboard.components.pager import pager as paging
 from erp_dashboard.components.status import status_badge
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services.job_lists import PAGE_SIZES, JobRow
-from erp_dashboard.services.state_machine import ErpState, JobList
 from erp_dashboard.states.jobs import Decision, JobsState
 from erp_dashboard.states.session import SessionState
 

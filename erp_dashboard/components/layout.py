@@ -3,8 +3,8 @@
 import reflex as rx
 
 from erp_dashboard import routes
+from erp_dashboard.names import JobList
 from erp_dashboard.qbwc.download import PATH as QWC_PATH
-from erp_dashboard.services.state_machine import JobList
 from erp_dashboard.states.session import SessionState
 
 CONTENT_ID = "content"

@@ -6,7 +6,7 @@ the product this replaces); the label is always shown, so colour is never the on
 
 import reflex as rx
 
-from erp_dashboard.services.state_machine import ErpState, JobList
+from erp_dashboard.names import ErpState, JobList
 
 # state value (or a QuickBooks job's list) -> (Radix colour, lucide icon)
 STYLES: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ from erp_dashboard.components.jobs_table import jobs_table, pager
 from erp_dashboard.components.layout import page_shell
 from erp_dashboard.components.notice import notice
 from erp_dashboard.components.toasts import toast_region
-from erp_dashboard.services.state_machine import JobList
+from erp_dashboard.names import JobList
 from erp_dashboard.states.jobs import JobsState
 from erp_dashboard.states.session import SessionState
 

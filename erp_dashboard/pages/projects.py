@@ -8,8 +8,8 @@ from erp_dashboard.components.notice import notice
 from erp_dashboard.components.pager import pager
 from erp_dashboard.components.project_form import project_form
 from erp_dashboard.components.status import status_badge
+from erp_dashboard.names import ErpState
 from erp_dashboard.services.project_pages import ProjectRow
-from erp_dashboard.services.state_machine import ErpState
 from erp_dashboard.states.projects import NONE, ProjectsState
 from erp_dashboard.states.session import SessionState
 

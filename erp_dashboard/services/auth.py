@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,10 +27,10 @@ from sqlmodel import Session, delete, select, update
 from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import PeopleEvent, User, UserSession, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.services import throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the email is unknown, so timing does not tell.
@@ -173,9 +173,7 @@ def sign_in_path(wanted: str, reason: str = "") -> str:
     """/login, remembering the page that was asked for when it is worth returning to, and
     why the session ended (`NotSignedIn.reason`) for the page to say."""
     back = return_path(wanted)
-    query = [f"next={quote(back, safe='')}"] if back != HOME else []
-    query += [f"ended={reason}"] if reason in ("idle", "ended") else []
-    return f"{routes.LOGIN}?{'&'.join(query)}" if query else routes.LOGIN
+    return routes.login(back if back != HOME else "", reason if reason in ("idle", "ended") else "")
 
 
 def ended_message(reason: object) -> str:

@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from erp_dashboard import config
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import DailySummaryRun, Email, ListCount, Project, User, utcnow
+from erp_dashboard.models import DailySummaryRun, ListCount, Project, User, utcnow
+from erp_dashboard.names import JobList
+from erp_dashboard.services import notifications
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 log = logging.getLogger(__name__)
-SUBJECT = "ERP Integrations Daily Summary"
 WAITING = (JobList.READY_TO_EXPORT, JobList.READY_TO_UPDATE, JobList.FAILED_TO_EXPORT)
 LISTED = 50  # project names listed per summary
 
@@ -54,31 +54,15 @@ def write_summaries(day: date) -> int:
                 .order_by(Project.erp_sent_at)
                 .limit(LISTED)
             ).all()
-            body = _body(counts, names)
             people = session.exec(
                 select(User.email).where(
                     User.role == Role.APPROVER.value, User.is_active, User.daily_summary
                 )
             ).all()
-            for email in people:
-                session.add(Email(to_addrs=email, subject=f"{SUBJECT} {day}", body=body))
+            notifications.queue_daily_summary(session, people, day, counts, names)
             return len(people)
     except IntegrityError:
         return 0
-
-
-def _body(counts: dict[str, int], names) -> str:
-    lines = [f"{JobList(k).label}: {n}" for k, n in counts.items() if n]
-    listed = [f"- {name} ({JobList(job_list).label})" for name, job_list in names]
-    url = config.load().public_url
-    return (
-        "Waiting in the ERP Integrations tool:\n\n"
-        + "\n".join(lines)
-        + "\n\n"
-        + "\n".join(listed)
-        + f"\n\n{url}/jobs?filter=ready_to_export\n\n"
-        "You can turn this email off on the app's Outbox page.\n"
-    )
 
 
 async def summary_loop(every_seconds: float = 600) -> None:

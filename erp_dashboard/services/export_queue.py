@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
-from erp_dashboard.names import WorkKind, WorkStatus
+from erp_dashboard.names import ErpState, WorkKind, WorkStatus
 from erp_dashboard.quickbooks_fields import EXPORTED, JobFields, job_fields
-from erp_dashboard.services.state_machine import ErpState, bump_count, move
+from erp_dashboard.services.state_machine import bump_count, move
 from erp_dashboard.services.wc_health import expected_interval
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,19 @@
-"""QuickBooks jobs no project is linked to: import, link, archive, unarchive."""
+"""QuickBooks jobs no project is linked to: found by the customer sync (which keeps the
+customers current too), then imported, linked, archived or unarchived."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from erp_dashboard import qbxml
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, utcnow
+from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, QbwcSession, utcnow
+from erp_dashboard.names import JobList
 from erp_dashboard.quickbooks_fields import LIMITS
 from erp_dashboard.services import export_queue
 from erp_dashboard.services.errors import (
@@ -18,7 +23,68 @@ from erp_dashboard.services.errors import (
     NotFound,
 )
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import JobList, bump_count, move
+from erp_dashboard.services.state_machine import bump_count, move
+
+
+def request_customer_sync(actor: Actor) -> str:
+    """Make the next Web Connector session re-read QuickBooks' customers."""
+    require_role(actor, Role.APPROVER, "refresh QuickBooks customers")
+    with unit_of_work() as session:
+        session.execute(update(QbwcSession).values(sync_finished_at=None))
+    return "Customers will be refreshed at the next Web Connector session."
+
+
+def discover(
+    session: Session, customers: Sequence[qbxml.CustomerRet], sync_started: datetime
+) -> None:
+    """Keep customers current and list QuickBooks jobs no project is linked to (one page of
+    the customer sync that began at `sync_started`)."""
+    in_flight = export_queue.in_flight_names(
+        session, [ret.full_name for ret in customers if ret.sublevel]
+    )
+    for ret in customers:
+        if ret.sublevel == 0:
+            _upsert_customer(session, ret, sync_started)
+        elif ret.full_name.lower() not in in_flight:  # our own export's job, not yet answered
+            _note_unlinked_job(session, ret)
+
+
+def retire_customers(session: Session, sync_started: datetime) -> None:
+    """After a sync that read every customer: those it did not list are gone from QuickBooks."""
+    session.execute(
+        update(Customer)
+        .where(or_(Customer.seen_at.is_(None), Customer.seen_at < sync_started))
+        .values(is_active=False)
+    )
+
+
+def _upsert_customer(session: Session, ret: qbxml.CustomerRet, sync_started: datetime) -> None:
+    customer = session.exec(select(Customer).where(Customer.list_id == ret.list_id)).first()
+    customer = customer or Customer(list_id=ret.list_id, full_name=ret.full_name)
+    customer.full_name, customer.is_active = ret.full_name, ret.is_active
+    customer.seen_at = sync_started
+    session.add(customer)
+
+
+def _note_unlinked_job(session: Session, ret: qbxml.CustomerRet) -> None:
+    if session.exec(select(Project.id).where(Project.qb_list_id == ret.list_id)).first():
+        return
+    job = session.exec(select(QbJob).where(QbJob.list_id == ret.list_id)).first()
+    if job is not None:
+        job.full_name = ret.full_name
+        session.add(job)
+        return
+    job = QbJob(
+        list_id=ret.list_id,
+        full_name=ret.full_name,
+        customer_full_name=ret.full_name.rsplit(":", 1)[0],
+        city=ret.city,
+        erp_list=JobList.READY_TO_IMPORT,
+    )
+    session.add(job)
+    session.flush()
+    bump_count(session, JobList.READY_TO_IMPORT, +1)
+    session.add(ErpEvent(qb_job_id=job.id, action="found", from_state="", to_state=job.erp_list))
 
 
 def _job(session: Session, job_id: int, version: int, wanted: JobList) -> QbJob:

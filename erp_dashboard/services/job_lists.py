@@ -22,11 +22,10 @@ from erp_dashboard.models import (
     WorkItem,
     utcnow,
 )
-from erp_dashboard.names import WorkStatus
+from erp_dashboard.names import ErpState, JobList, WorkStatus
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.outcomes import advice, error_text, waiting_reason
 from erp_dashboard.services.permissions import Actor
-from erp_dashboard.services.state_machine import ErpState, JobList
 
 PAGE_SIZES = (10, 25, 50, 100)
 SEARCH_LIMIT = 100

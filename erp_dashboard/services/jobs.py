@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, Project
-from erp_dashboard.names import WorkKind
+from erp_dashboard.names import ErpState, WorkKind
 from erp_dashboard.quickbooks_fields import export_problems
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound, ServiceError
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import ErpState, move
+from erp_dashboard.services.state_machine import move
 
 COMMENT_LIMIT = 2000
 

@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import read_only
 from erp_dashboard.models import Customer, Project, QbJob, User
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import job_lists
 from erp_dashboard.services.errors import InvalidInput, PermissionDenied
 from erp_dashboard.services.job_lists import PageQuery
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import ErpState, JobList
 
 JOBS_READERS = frozenset(Role)  # every role sees the Jobs tab
 FIELDS = (

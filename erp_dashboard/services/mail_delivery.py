@@ -10,12 +10,8 @@ them (`notifications`). This module hands them to an SMTP server. An email's
 - ``sent``    accepted by the SMTP server at `sent_at`.
 - ``failed``  given up: refused permanently (5xx, a header-injection attempt) or
   still refused after `MAX_ATTEMPTS`; `last_error` says why.
-- ``kept``    shown (never stored) by `outbox_page` for a queued email while no
-  SMTP server is configured (SMTP_HOST unset, the embedded default): the email is
-  kept in the outbox and read in the app. It is sent if SMTP is configured later.
 
-The Outbox page shows each status in words (`DELIVERY_WORDS`) and pages the emails
-in SQL (`outbox_page`, `PAGE_SIZE` a page).
+The Outbox page reads them, and sends a failed one again, through `outbox`.
 
 Each email is claimed by a compare-and-set in its own committed transaction, so
 two workers never both send it; the SMTP conversation runs outside any
@@ -36,29 +32,19 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import select
 
 from erp_dashboard import config
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import Email, utcnow
-from erp_dashboard.services.errors import InvalidTransition, NotFound
-from erp_dashboard.services.permissions import Actor, require_company_admin
 
 log = logging.getLogger(__name__)
 
-QUEUED, SENDING, SENT, FAILED, KEPT = "queued", "sending", "sent", "failed", "kept"
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
-PAGE_SIZE = 25
-DELIVERY_WORDS = {
-    QUEUED: "waiting to be sent",
-    SENDING: "sending",
-    SENT: "sent",
-    FAILED: "failed",
-    KEPT: "not sent (no mail server configured)",
-}
 # How long one attempt may hold an email. It must outlast the longest SMTP
 # conversation (a few commands, each bounded by SMTP_TIMEOUT) by a wide margin:
 # a shorter lease risks a second copy, a longer one delays a crashed worker's email.
@@ -85,44 +71,6 @@ class DeliveryReport:
     sent: int = 0
     deferred: int = 0  # a temporary failure: queued again with a later next_attempt_at
     failed: int = 0
-
-
-@dataclass(frozen=True)
-class EmailView:
-    """One outbox email as the Outbox page shows it."""
-
-    id: int
-    created_at: datetime
-    status: str
-    recipients: tuple[str, ...]
-    subject: str
-    body: str
-    attempts: int
-    last_error: str
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-
-    @property
-    def delivery(self) -> str:
-        """The status in words."""
-        return DELIVERY_WORDS.get(self.status, self.status)
-
-    @property
-    def tries(self) -> str:
-        """The attempts in words: "—" before the first, then "1 try", "3 tries"."""
-        if self.attempts <= 0:
-            return "—"
-        return "1 try" if self.attempts == 1 else f"{self.attempts} tries"
-
-
-@dataclass(frozen=True)
-class OutboxPage:
-    """One page of the outbox, newest first."""
-
-    emails: list[EmailView]
-    page: int  # 1-based, within 1..pages
-    pages: int  # at least 1, even when the outbox is empty
-    total: int
 
 
 class _Undeliverable(Exception):
@@ -202,66 +150,6 @@ async def delivery_loop(every_seconds: float = 5) -> None:
         except Exception:
             log.exception("Email delivery pass failed; trying again later")
         await asyncio.sleep(every_seconds)
-
-
-def outbox_page(actor: Actor, page: object = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
-    """Page `page` of the emails, newest first, with their delivery status (see the module
-    docstring). A page number that is not a whole number counts as 1; one past the end
-    shows the last page. Every signed-in user may read them (Viewers read everything)."""
-    configured = bool(config.load().smtp_host)
-    with read_only() as session:
-        total = session.exec(select(func.count()).select_from(Email)).one()
-        pages = max(1, -(-total // page_size))
-        number = min(max(page if type(page) is int else 1, 1), pages)
-        rows = session.exec(
-            select(Email)
-            .order_by(Email.created_at.desc(), Email.id.desc())
-            .offset((number - 1) * page_size)
-            .limit(page_size)
-        ).all()
-    views = [
-        EmailView(
-            id=e.id,
-            created_at=e.created_at,
-            status=KEPT if e.status == QUEUED and not configured else e.status,
-            recipients=tuple(recipients(e.to_addrs)),
-            subject=e.subject,
-            body=e.body,
-            attempts=e.attempts,
-            last_error=e.last_error,
-            next_attempt_at=e.next_attempt_at,
-            sent_at=e.sent_at,
-        )
-        for e in rows
-    ]
-    return OutboxPage(emails=views, page=number, pages=pages, total=total)
-
-
-def requeue(actor: Actor, email_id: int) -> str:
-    """Send a failed email again (a company admin, e.g. after fixing an address or the
-    mail server): queued at once, its attempts counted afresh, its last error kept."""
-    require_company_admin(actor, "send a failed email again")
-    with unit_of_work() as session:
-        email = session.get(Email, email_id)
-        if email is None:
-            raise NotFound("That email is no longer in the outbox.")
-        won = session.execute(
-            update(Email)
-            .where(Email.id == email_id, Email.status == FAILED)
-            .values(
-                status=QUEUED,
-                attempts=0,
-                next_attempt_at=None,
-                last_error=f"sent again by {actor.name} after: {email.last_error}",
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not won:
-            raise InvalidTransition(
-                f"“{email.subject}” is {DELIVERY_WORDS.get(email.status, email.status)}; "
-                "only a failed email can be sent again."
-            )
-        return f"“{email.subject}” will be sent again."
 
 
 def _due(now: datetime):

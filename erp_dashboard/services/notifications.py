@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from collections.abc import Iterable
+from datetime import date
 
 from sqlmodel import Session, select
 
 from erp_dashboard import config, routes
 from erp_dashboard.models import Email, Project, ProjectApprover, User
+from erp_dashboard.names import JobList
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList
 
 REJECTION_SUBJECT = "ERP Project Rejection Notification"
 AWAITING_SUBJECT = "ERP project awaiting your approval"
+SUMMARY_SUBJECT = "ERP Integrations Daily Summary"
 
 
 def _one_line(text: str) -> str:
@@ -31,20 +33,27 @@ def approver_emails(session: Session, project: Project) -> list[str]:
     return list(named or session.exec(select(User.email).where(active)).all())
 
 
-def _queue(session: Session, project: Project, recipients: set[str], subject: str, body: str):
+def _queue(
+    session: Session, project: Project | None, recipients: set[str], subject: str, body: str
+):
     email = Email(
         to_addrs=", ".join(sorted(recipients, key=str.casefold)),
         subject=_one_line(subject),
         body=body,
-        project_id=project.id,
+        project_id=project.id if project else None,
     )
     session.add(email)
     return email
 
 
+def _public(route: str) -> str:
+    """A page at the app's public address (links in emails)."""
+    return f"{config.load().public_url}{route}"
+
+
 def project_link(project: Project) -> str:
     """The Projects page at the public address, showing this project (found by number)."""
-    return f"{config.load().public_url}{routes.PROJECTS}?search={quote(project.number, safe='')}"
+    return _public(routes.projects_search(project.number))
 
 
 def queue_rejection(session: Session, project: Project, approver: Actor, comment: str) -> Email:
@@ -71,7 +80,7 @@ def queue_rejection(session: Session, project: Project, approver: Actor, comment
 
 def queue_awaiting(session: Session, project: Project, sender: Actor, job_list: str) -> Email:
     """Tell the project's approvers it waits for them (the incumbent only sends a digest)."""
-    link = f"{config.load().public_url}{routes.jobs_list(job_list)}"
+    link = _public(routes.jobs_list(job_list))
     what = "changes to project" if job_list == JobList.READY_TO_UPDATE else "project"
     body = (
         f"{sender.name} ({sender.email}) sent {what} “{project.name}” "
@@ -85,3 +94,26 @@ def queue_awaiting(session: Session, project: Project, sender: Actor, job_list: 
         f"{AWAITING_SUBJECT}: {project.name}",
         body,
     )
+
+
+def queue_daily_summary(
+    session: Session,
+    recipients: Iterable[str],
+    day: date,
+    counts: dict[str, int],
+    waiting: Iterable[tuple[str, str]],
+) -> None:
+    """The daily summary, one email to each approver: rows per waiting list (`counts`) and
+    the projects waiting longest (`waiting`: name and list)."""
+    lines = [f"{JobList(k).label}: {n}" for k, n in counts.items() if n]
+    listed = [f"- {name} ({JobList(job_list).label})" for name, job_list in waiting]
+    body = (
+        "Waiting in the ERP Integrations tool:\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + "\n".join(listed)
+        + f"\n\n{_public(routes.jobs_list(JobList.READY_TO_EXPORT))}\n\n"
+        "You can turn this email off on the app's Outbox page.\n"
+    )
+    for address in recipients:
+        _queue(session, None, {address}, f"{SUMMARY_SUBJECT} {day}", body)

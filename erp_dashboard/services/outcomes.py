@@ -7,9 +7,8 @@ from datetime import datetime
 
 from erp_dashboard import qbxml
 from erp_dashboard.models import Project, WorkItem
-from erp_dashboard.names import WorkStatus
+from erp_dashboard.names import ErpState, WorkStatus
 from erp_dashboard.qbxml import BAD_REFERENCE, DUPLICATE_NAME, NO_PERMISSION, NOT_FOUND, TOO_LONG
-from erp_dashboard.services.state_machine import ErpState
 
 _EXPORT_STEPS = {
     DUPLICATE_NAME: "QuickBooks already has a job with this name under that customer: Retry "

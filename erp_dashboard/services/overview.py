@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 from erp_dashboard import routes
 from erp_dashboard.db import read_only
 from erp_dashboard.models import DecisionWait, ErpDaily, ListCount, Project, User, utcnow
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import csv_export, rollup
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.outcomes import next_step
 from erp_dashboard.services.permissions import Actor
-from erp_dashboard.services.state_machine import ErpState, JobList
 
 PRESETS = {"today": 1, "7d": 7, "30d": 30, "90d": 90}
 PRESET_LABELS = {"today": "Today", "7d": "7 days", "30d": "30 days", "90d": "90 days"}

@@ -12,7 +12,7 @@ class Role(StrEnum):
     """The roles a user can hold."""
 
     APPROVER = "accounting_approver"
-    ADMIN = "project_admin"
+    PROJECT_ADMIN = "project_admin"
     VIEWER = "viewer"
 
     @property
@@ -20,7 +20,7 @@ class Role(StrEnum):
         """The role's name as people say it."""
         return {
             Role.APPROVER: "Accounting Approver",
-            Role.ADMIN: "Project Admin",
+            Role.PROJECT_ADMIN: "Project Admin",
             Role.VIEWER: "Viewer",
         }[self]
 

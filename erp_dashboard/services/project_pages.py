@@ -9,12 +9,13 @@ from sqlmodel import select
 
 from erp_dashboard.db import read_only
 from erp_dashboard.models import Project
+from erp_dashboard.names import ErpState
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
 from erp_dashboard.services.outcomes import advice, error_text
 from erp_dashboard.services.permissions import Actor
 from erp_dashboard.services.projects import LOCKED_STATES, approvers_of
-from erp_dashboard.services.state_machine import ErpState, allows
+from erp_dashboard.services.state_machine import allows
 
 PAGE_SIZE = 25
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, delete, select
 
 from erp_dashboard.db import is_row_id, unit_of_work
 from erp_dashboard.models import Project, ProjectApprover, User, utcnow
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.quickbooks_fields import (
     EXPORTED,
     PROJECT_LIMITS,
@@ -18,7 +19,7 @@ from erp_dashboard.quickbooks_fields import (
 from erp_dashboard.services import export_queue, notifications
 from erp_dashboard.services.errors import InvalidInput, NotFound
 from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import ErpState, JobList, move
+from erp_dashboard.services.state_machine import move
 
 LOCKED_FIELDS = ("name", "street", "city", "state", "postal_code")
 LOCKED_STATES = {ErpState.READY_TO_EXPORT, ErpState.EXPORTING, ErpState.UPDATING}
@@ -121,7 +122,7 @@ def locked_fields(state: ErpState) -> tuple[str, ...]:
 
 def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> int:
     """A Project Admin adds a project (not yet sent to ERP); returns its id."""
-    require_role(actor, Role.ADMIN, "add projects")
+    require_role(actor, Role.PROJECT_ADMIN, "add projects")
     with unit_of_work() as session:
         project = Project(creator_id=actor.id, **{"name": "", "number": "", **fields})
         _check(session, project)
@@ -133,7 +134,7 @@ def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> i
 
 def retrieve(actor: Actor, project_id: int) -> str:
     """Pull a project back before an approver decides; it becomes editable again."""
-    require_role(actor, Role.ADMIN, "retrieve projects from ERP")
+    require_role(actor, Role.PROJECT_ADMIN, "retrieve projects from ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         move(session, project, "retrieve", actor, erp_sent_at=None)
@@ -144,7 +145,7 @@ def update_project(
     actor: Actor, project_id: int, approvers: list[str] | None = None, **fields
 ) -> str:
     """Edit a project, except the fields `locked_fields` keeps as they are."""
-    require_role(actor, Role.ADMIN, "edit projects")
+    require_role(actor, Role.PROJECT_ADMIN, "edit projects")
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -189,7 +190,7 @@ def send_to_erp(actor: Actor, project_id: int) -> str:
     A project QuickBooks already holds goes to Ready To Update, with what
     changed since its export recorded old → new.
     """
-    require_role(actor, Role.ADMIN, "send projects to ERP")
+    require_role(actor, Role.PROJECT_ADMIN, "send projects to ERP")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         if not (project.is_active and project.erp_sync):
@@ -245,7 +246,7 @@ def _resend(session: Session, actor: Actor, project: Project) -> str:
 
 def set_approvers(actor: Actor, project_id: int, emails: list[str]) -> str:
     """Name the project's own Accounting Approvers (none: every approver is notified)."""
-    require_role(actor, Role.ADMIN, "choose a project's approvers")
+    require_role(actor, Role.PROJECT_ADMIN, "choose a project's approvers")
     with unit_of_work() as session:
         project = _locked_row(session, project_id)
         names = _set_approvers(session, project, emails)

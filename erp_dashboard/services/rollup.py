@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent
+from erp_dashboard.names import ErpState
 
 DECISIONS = frozenset({"export", "reject", "link"})  # what ends a wait in Ready To Export
 BUCKETS_PER_E = 20  # wait buckets per factor e (e ** (1/20) ≈ 1.05)
@@ -75,7 +76,7 @@ def count(session: Session, event: ErpEvent, sent_at: datetime | None) -> None:
 
 
 def _is_decision(action: str, from_state: str) -> bool:
-    return action in DECISIONS and from_state == "ready_to_export"
+    return action in DECISIONS and from_state == ErpState.READY_TO_EXPORT
 
 
 def rebuild(conn: Connection, chunk: int = 50_000) -> int:

@@ -3,63 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from erp_dashboard.models import AppSetting, ErpEvent, ListCount, Project, utcnow
+from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import rollup
 from erp_dashboard.services.errors import ConcurrentChange, InvalidTransition, PermissionDenied
 from erp_dashboard.services.permissions import Actor, Role
-
-
-class ErpState(StrEnum):
-    """Where a project stands with QuickBooks."""
-
-    NOT_SENT = "not_sent"
-    READY_TO_EXPORT = "ready_to_export"
-    EXPORTING = "exporting"
-    SYNCED = "synced"
-    FAILED_TO_EXPORT = "failed_to_export"
-    REJECTED = "rejected"
-    READY_TO_UPDATE = "ready_to_update"
-    UPDATING = "updating"
-
-    @property
-    def label(self) -> str:
-        """The state as the Jobs tab names it."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    ErpState.NOT_SENT: "Not sent",
-    ErpState.READY_TO_EXPORT: "Ready To Export",
-    ErpState.EXPORTING: "Exporting…",
-    ErpState.SYNCED: "Synced",
-    ErpState.FAILED_TO_EXPORT: "Failed To Export",
-    ErpState.REJECTED: "Rejected",
-    ErpState.READY_TO_UPDATE: "Ready To Update",
-    ErpState.UPDATING: "Updating…",
-}
-
-
-class JobList(StrEnum):
-    """The six lists of the Jobs tab, in the order the filter menu shows them."""
-
-    READY_TO_IMPORT = "ready_to_import"
-    READY_TO_EXPORT = "ready_to_export"
-    READY_TO_UPDATE = "ready_to_update"
-    FAILED_TO_EXPORT = "failed_to_export"
-    SYNCED = "synced"
-    ARCHIVED = "archived"
-
-    @property
-    def label(self) -> str:
-        """The list's name in the filter menu."""
-        return self.value.replace("_", " ").title()
-
 
 LIST_OF_STATE: dict[ErpState, str] = {
     ErpState.NOT_SENT: "",
@@ -95,8 +48,8 @@ S = ErpState
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
-        _t("send", {S.NOT_SENT, S.REJECTED}, S.READY_TO_EXPORT, Role.ADMIN, "send to ERP"),
-        _t("retrieve", {S.READY_TO_EXPORT}, S.NOT_SENT, Role.ADMIN, "retrieve from ERP"),
+        _t("send", {S.NOT_SENT, S.REJECTED}, S.READY_TO_EXPORT, Role.PROJECT_ADMIN, "send to ERP"),
+        _t("retrieve", {S.READY_TO_EXPORT}, S.NOT_SENT, Role.PROJECT_ADMIN, "retrieve from ERP"),
         _t("export", {S.READY_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "accept and export"),
         _t("retry", {S.FAILED_TO_EXPORT}, S.EXPORTING, Role.APPROVER, "retry the export"),
         _t("export_succeeded", {S.EXPORTING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks export"),
@@ -104,7 +57,7 @@ TRANSITIONS: dict[str, Transition] = {
             "export_failed", {S.EXPORTING}, S.FAILED_TO_EXPORT, QUICKBOOKS, "record a failed export"
         ),
         _t("reject", {S.READY_TO_EXPORT, S.FAILED_TO_EXPORT}, S.REJECTED, Role.APPROVER, "reject"),
-        _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.ADMIN, "re-send changes to ERP"),
+        _t("resend", {S.SYNCED}, S.READY_TO_UPDATE, Role.PROJECT_ADMIN, "re-send changes to ERP"),
         _t("update", {S.READY_TO_UPDATE}, S.UPDATING, Role.APPROVER, "update in QuickBooks"),
         _t("update_succeeded", {S.UPDATING}, S.SYNCED, QUICKBOOKS, "record a QuickBooks update"),
         _t("update_failed", {S.UPDATING}, S.READY_TO_UPDATE, QUICKBOOKS, "record a failed update"),

@@ -1,10 +1,10 @@
 """Our side of the QuickBooks Web Connector conversation (the SOAP layer calls this).
 
 A session: authenticate → (sendRequestXML ↔ receiveResponseXML)* → closeConnection.
-Each session first syncs customers (when due); then, message by message, it
-looks up items whose earlier attempt was lost (query by FullName; adopt the job
-if QuickBooks has it) and re-reads stale EditSequences (query by ListID), then
-sends queued adds and updates in batches. Sessions live in the database, so a restarted
+Each session first syncs customers when due (`imports` keeps what it reads); then,
+message by message, it looks up items whose earlier attempt was lost (query by FullName;
+adopt the job if QuickBooks has it) and re-reads stale EditSequences (query by ListID),
+then sends queued adds and updates in batches. Sessions live in the database, so a restarted
 server answers a ticket it issued before.
 """
 
@@ -17,25 +17,14 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, func, or_, select
+from sqlalchemy import delete
+from sqlmodel import Session, func, select
 
 from erp_dashboard import config, qbxml
 from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import (
-    AppSetting,
-    Customer,
-    ErpEvent,
-    Project,
-    QbJob,
-    QbwcSession,
-    WorkItem,
-    utcnow,
-)
+from erp_dashboard.models import AppSetting, QbwcSession, WorkItem, utcnow
 from erp_dashboard.names import QbwcStage, WorkKind, WorkStatus
-from erp_dashboard.services import export_queue
-from erp_dashboard.services.permissions import Actor, Role, require_role
-from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services import export_queue, imports
 from erp_dashboard.services.wc_health import REFUSED_SIGN_IN, session_summary
 
 log = logging.getLogger(__name__)
@@ -415,16 +404,9 @@ class WebConnector:
             return summary
 
 
-def request_customer_sync(actor: Actor) -> str:
-    """Make the next Web Connector session re-read QuickBooks' customers."""
-    require_role(actor, Role.APPROVER, "refresh QuickBooks customers")
-    with unit_of_work() as session:
-        session.execute(update(QbwcSession).values(sync_finished_at=None))
-    return "Customers will be refreshed at the next Web Connector session."
-
-
 def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> None:
-    """Keep customers current and list QuickBooks jobs no project is linked to."""
+    """One page of the customer sync: its customers and jobs to `imports`, its progress and
+    the records it skipped to the session."""
     if not result.ok:
         _note(qbwc, f"Customers were not refreshed: {result.message} ({result.status_code})")
         qbwc.stage, qbwc.iterator_id = QbwcStage.WORK, None
@@ -433,50 +415,10 @@ def _apply_sync(session: Session, qbwc: QbwcSession, result: qbxml.QBResult) -> 
         log.warning("Customer sync skipped a record: %s", problem)
     qbwc.skipped += len(result.skipped)
     _note(qbwc, *(f"Skipped a customer record: {problem}" for problem in result.skipped))
-    in_flight = export_queue.in_flight_names(
-        session, [ret.full_name for ret in result.customers if ret.sublevel]
-    )
-    for ret in result.customers:
-        if ret.sublevel == 0:
-            _upsert_customer(session, ret, qbwc.created_at)
-        elif ret.full_name.lower() not in in_flight:  # our own export's job, not yet answered
-            _note_unlinked_job(session, ret)
+    imports.discover(session, result.customers, qbwc.created_at)
     if result.iterator_remaining and result.iterator_id:
         qbwc.iterator_id = result.iterator_id
         return
     qbwc.stage, qbwc.iterator_id, qbwc.sync_finished_at = QbwcStage.WORK, None, utcnow()
     if not qbwc.skipped:  # every customer was read: those not listed are gone from QuickBooks
-        session.execute(
-            update(Customer)
-            .where(or_(Customer.seen_at.is_(None), Customer.seen_at < qbwc.created_at))
-            .values(is_active=False)
-        )
-
-
-def _upsert_customer(session: Session, ret: qbxml.CustomerRet, sync_started: datetime) -> None:
-    customer = session.exec(select(Customer).where(Customer.list_id == ret.list_id)).first()
-    customer = customer or Customer(list_id=ret.list_id, full_name=ret.full_name)
-    customer.full_name, customer.is_active = ret.full_name, ret.is_active
-    customer.seen_at = sync_started
-    session.add(customer)
-
-
-def _note_unlinked_job(session: Session, ret: qbxml.CustomerRet) -> None:
-    if session.exec(select(Project.id).where(Project.qb_list_id == ret.list_id)).first():
-        return
-    job = session.exec(select(QbJob).where(QbJob.list_id == ret.list_id)).first()
-    if job is not None:
-        job.full_name = ret.full_name
-        session.add(job)
-        return
-    job = QbJob(
-        list_id=ret.list_id,
-        full_name=ret.full_name,
-        customer_full_name=ret.full_name.rsplit(":", 1)[0],
-        city=ret.city,
-        erp_list=JobList.READY_TO_IMPORT,
-    )
-    session.add(job)
-    session.flush()
-    bump_count(session, JobList.READY_TO_IMPORT, +1)
-    session.add(ErpEvent(qb_job_id=job.id, action="found", from_state="", to_state=job.erp_list))
+        imports.retire_customers(session, qbwc.created_at)

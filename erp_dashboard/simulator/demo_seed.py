@@ -12,16 +12,17 @@ from sqlmodel import Session, select
 
 from erp_dashboard.db import unit_of_work
 from erp_dashboard.models import Customer, QbJob, User
+from erp_dashboard.names import JobList
 from erp_dashboard.services import auth, jobs, projects
 from erp_dashboard.services.job_lists import PageQuery, list_page
 from erp_dashboard.services.permissions import Actor, Role
-from erp_dashboard.services.state_machine import JobList, bump_count
+from erp_dashboard.services.state_machine import bump_count
 from erp_dashboard.simulator.quickbooks import add_customer
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
     ("approver@example.com", "Avery Approver", Role.APPROVER),
-    ("admin@example.com", "Pat Admin", Role.ADMIN),
+    ("admin@example.com", "Pat Admin", Role.PROJECT_ADMIN),
     ("manager@example.com", "Morgan Manager", Role.VIEWER),
 )
 CUSTOMERS = (
@@ -88,7 +89,12 @@ def seed() -> None:
         users = {
             role: auth.actor_of(
                 auth.create_user(
-                    session, email, name, DEMO_PASSWORD, role, company_admin=role is Role.ADMIN
+                    session,
+                    email,
+                    name,
+                    DEMO_PASSWORD,
+                    role,
+                    company_admin=role is Role.PROJECT_ADMIN,
                 )
             )
             for email, name, role in DEMO_USERS
@@ -120,7 +126,7 @@ def seed() -> None:
             )
             bump_count(session, job_list, +1)
         customers = {c.full_name: c for c in session.exec(select(Customer)).all()}
-    approver, admin = users[Role.APPROVER], users[Role.ADMIN]
+    approver, admin = users[Role.APPROVER], users[Role.PROJECT_ADMIN]
     ids = []
     for i, name in enumerate(PROJECT_NAMES):
         city, state, zip_code = CITIES[i % 3]

@@ -10,10 +10,10 @@ from enum import StrEnum
 import reflex as rx
 
 from erp_dashboard import routes
-from erp_dashboard.services import auth, imports, job_lists, jobs, web_connector
+from erp_dashboard.names import ErpState, JobList
+from erp_dashboard.services import auth, imports, job_lists, jobs
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
 from erp_dashboard.services.job_lists import JobRow, PageQuery
-from erp_dashboard.services.state_machine import ErpState, JobList
 from erp_dashboard.services.wc_health import Health
 from erp_dashboard.states import live
 from erp_dashboard.states.arguments import Digits, Flag, Form, Text, Whole, Word, event
@@ -432,7 +432,7 @@ class JobsState(PageState, rx.State):
     async def refresh_customers(self):
         """Ask the next Web Connector session to re-read QuickBooks' customers."""
         try:
-            self._say(await as_user(self, web_connector.request_customer_sync), ok=True)
+            self._say(await as_user(self, imports.request_customer_sync), ok=True)
         except ServiceError as err:
             self._say(str(err), ok=False)
 

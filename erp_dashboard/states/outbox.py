@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from erp_dashboard.services import daily_summary, mail_delivery
+from erp_dashboard.services import daily_summary, outbox
 from erp_dashboard.services.errors import NotSignedIn, ServiceError
-from erp_dashboard.services.mail_delivery import EmailView
+from erp_dashboard.services.outbox import EmailView
 from erp_dashboard.services.permissions import Actor, Role
 from erp_dashboard.states.arguments import Digits, Flag, event
 from erp_dashboard.states.page import PageState, as_user
@@ -15,7 +15,7 @@ from erp_dashboard.states.page import PageState, as_user
 def _read(actor: Actor, page: int, with_summary: bool):
     """The actor, the outbox's page `page` and (when asked) their daily-summary choice."""
     wants = daily_summary.wants_daily_summary(actor) if with_summary else False
-    return actor, mail_delivery.outbox_page(actor, page), wants
+    return actor, outbox.outbox_page(actor, page), wants
 
 
 def _set_summary(actor: Actor, wanted: bool) -> bool:
@@ -91,7 +91,7 @@ class OutboxState(PageState, rx.State):
     async def requeue(self, email_id: Digits):
         """Send a failed email again (company admins; checked in the service)."""
         try:
-            self._say(await as_user(self, mail_delivery.requeue, int(email_id)), ok=True)
+            self._say(await as_user(self, outbox.requeue, int(email_id)), ok=True)
         except NotSignedIn as err:
             return self._to_sign_in(err)
         except ServiceError as err:

@@ -38,7 +38,7 @@ class SessionState(rx.State):
         self.user_name = actor.name
         self.role_label = actor.role.label
         self.can_approve = actor.role is Role.APPROVER
-        self.can_admin = actor.role is Role.ADMIN
+        self.can_admin = actor.role is Role.PROJECT_ADMIN
         self.is_company_admin = actor.is_company_admin
         self._home = auth.home_for(actor)
 

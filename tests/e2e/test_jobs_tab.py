@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -265,7 +266,8 @@ def test_a_customer_search_keystroke_changes_only_the_pickers_state(app, app_db)
         await tab.close()
         return [u["delta"] for u in updates if picker in u.get("delta", {})]
 
-    [searched] = asyncio.run(search_as_the_approver())
+    with ThreadPoolExecutor(1) as pool:  # Playwright's own event loop runs in this thread
+        [searched] = pool.submit(asyncio.run, search_as_the_approver()).result()
     assert set(searched) == {picker}
     found = [option["full_name"] for option in searched[picker]["options_rx_state_"]]
     assert found and all("bay" in name.lower() for name in found), found

@@ -1,4 +1,5 @@
-# `make run` serves the product with demo data; `make test` runs every test.
+# `make run` serves the product with demo data; `make test` runs every test;
+# `make typecheck` runs mypy over the modules `[tool.mypy]` in pyproject.toml lists.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3000
@@ -13,7 +14,7 @@ AXE_CORE_VERSION := 4.14.1
 AXE_DIR          := $(VENV)/axe
 export AXE_CORE_JS := $(abspath $(AXE_DIR))/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint typecheck bench chromium
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +45,9 @@ test: $(VENV)/.test $(AXE_DIR)/.axe-core-$(AXE_CORE_VERSION) chromium
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.test
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.jobs_tab

@@ -6,12 +6,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, create_engine
 
 from erp_dashboard import config
+
+T = TypeVar("T")
 
 _engines: dict[tuple[str, bool], Engine] = {}
 
@@ -20,6 +24,23 @@ def is_row_id(value) -> bool:
     """Whether a value from the browser can be a row's id: a whole number a primary key
     holds (`true` is not 1, and 2**63 is refused here, not by the database driver)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def must_get(session: Session, model: type[T], key: Any) -> T:
+    """The row a foreign key, a session or a seeded table guarantees (`session.get` types
+    every row as possibly missing); LookupError if it is not there after all."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"no {model.__name__} {key!r}")
+    return row
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the session and return how many rows it matched.
+    SQLAlchemy returns a CursorResult for these; its type hints only promise a Result."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def _forget_inherited_connections() -> None:

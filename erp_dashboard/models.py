@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Protocol
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from erp_dashboard.names import ErpState, JobList, QbwcStage, WorkStatus
@@ -14,6 +16,25 @@ from erp_dashboard.quickbooks_fields import FULL_NAME_MAX, LIMITS, PROJECT_LIMIT
 def utcnow() -> datetime:
     """Timezone-aware UTC now, as every timestamp column stores it."""
     return datetime.now(UTC)
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+def row_id(row: _HasId) -> int:
+    """The id of a row that is in the database (loaded, or added and flushed). SQLModel
+    types `id` as `int | None` because a new object has none until it is flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's `Table` (`Model.__table__`, which SQLModel's type hints leave out)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 class User(SQLModel, table=True):

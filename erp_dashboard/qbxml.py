@@ -181,7 +181,7 @@ def customer_mod_rq(
 
 
 def customer_mod_rqs(
-    items: list[tuple[str, str, str, JobFields]], *, version: str = QBXML_VERSION
+    items: list[tuple[str, str | None, str | None, JobFields]], *, version: str = QBXML_VERSION
 ) -> str:
     """One document with a ``CustomerModRq`` per (requestID, ListID, EditSequence, job)."""
     if not items:
@@ -190,7 +190,12 @@ def customer_mod_rqs(
 
 
 def _mod_element(
-    request_id: str, list_id: str, edit_sequence: str, job: JobFields, *, reparent: bool = False
+    request_id: str,
+    list_id: str | None,
+    edit_sequence: str | None,
+    job: JobFields,
+    *,
+    reparent: bool = False,
 ) -> etree._Element:
     _check_job(job)
     if not list_id or not edit_sequence:
@@ -247,7 +252,7 @@ def customer_query_rq(
 
 
 def customer_lookup_rqs(
-    items: list[tuple[str, str]], *, by: str, version: str = QBXML_VERSION
+    items: list[tuple[str, str | None]], *, by: str, version: str = QBXML_VERSION
 ) -> str:
     """One ``CustomerQueryRq`` per (requestID, key), each by one ``FullName`` or ``ListID``
     (``by``): QuickBooks fails a whole query when one of its keys is missing, so each key
@@ -341,7 +346,7 @@ def _append_job(
     _text(parent, "JobDesc", fields.description, keep_empty=keep_empty)
 
 
-def _text(parent: etree._Element, tag: str, value: str, *, keep_empty: bool = False) -> None:
+def _text(parent: etree._Element, tag: str, value: str | None, *, keep_empty: bool = False) -> None:
     if value or keep_empty:
         etree.SubElement(parent, tag).text = value
 

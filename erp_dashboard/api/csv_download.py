@@ -7,7 +7,7 @@ thread (`services.csv_export`), never the event loop, never all in memory.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 
 import anyio
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -25,7 +25,7 @@ from erp_dashboard.services.permissions import Actor
 STATUS = ((NotSignedIn, 401), (PermissionDenied, 403), (ServiceError, 422))
 
 
-Made = tuple[Iterator[bytes], str]  # the CSV's chunks and its file name
+Made = tuple[Generator[bytes, None, None], str]  # the CSV's chunks and its file name
 
 
 def _jobs(actor: Actor, params: dict[str, str]) -> Made:
@@ -43,7 +43,7 @@ def _checked(make: Callable[[Actor, dict[str, str]], Made], token: str, params) 
     return make(auth.actor_for(token), params)
 
 
-async def _in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _in_thread(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
     """Each chunk read in a worker thread; however the download ends (finished, or the
     browser gone), the reader is closed there too, which ends its transaction."""
     try:

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from lxml import etree
@@ -90,7 +91,7 @@ def soap_app(
         call = getattr(service, op.method)
         if op.method == "authenticate" and sign_in_guard is not None:
             address = request.client.host if request.client else ""
-            call, args = sign_in_guard, [call, *args, address]
+            call, args = partial(sign_in_guard, call), [*args, address]
         try:
             answer = await asyncio.to_thread(call, *args)
             body = envelope(_result_element(op, answer))

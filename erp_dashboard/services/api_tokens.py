@@ -12,10 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from erp_dashboard.db import is_row_id, read_only, unit_of_work
-from erp_dashboard.models import ApiToken, User, utcnow
+from erp_dashboard.db import is_row_id, must_get, read_only, unit_of_work
+from erp_dashboard.models import ApiToken, User, row_id, utcnow
 from erp_dashboard.services.errors import InvalidInput, NotFound, NotSignedIn, PermissionDenied
 from erp_dashboard.services.permissions import Actor, Role, require_company_admin
 
@@ -53,7 +53,7 @@ def _hash(secret: str) -> str:
 
 def _info(token: ApiToken, maker: str) -> TokenInfo:
     return TokenInfo(
-        token.id,
+        row_id(token),
         token.name,
         token.hint,
         maker,
@@ -72,7 +72,7 @@ def create(actor: Actor, name: str) -> NewToken:
     secret = PREFIX + secrets.token_urlsafe(32)
     with unit_of_work() as session:
         taken = session.exec(
-            select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+            select(ApiToken.id).where(ApiToken.name == name, col(ApiToken.revoked_at).is_(None))
         ).first()
         if taken is not None:
             raise InvalidInput(f"A token named {name!r} already exists; revoke it or pick another.")
@@ -93,8 +93,8 @@ def tokens(actor: Actor) -> list[TokenInfo]:
     with read_only() as session:
         rows = session.exec(
             select(ApiToken, User.name)
-            .join(User, User.id == ApiToken.created_by_id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+            .join(User, col(User.id) == ApiToken.created_by_id)
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
         ).all()
         return [_info(token, maker) for token, maker in rows]
 
@@ -126,7 +126,7 @@ def actor_for_token(secret: str) -> Actor:
     with read_only() as session:
         found = session.exec(
             select(ApiToken, User)
-            .join(User, User.id == ApiToken.created_by_id)
+            .join(User, col(User.id) == ApiToken.created_by_id)
             .where(ApiToken.token_hash == _hash(secret))
         ).first()
     if found is None:
@@ -142,5 +142,5 @@ def actor_for_token(secret: str) -> Actor:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         with unit_of_work() as session:
-            session.get(ApiToken, token.id).last_used_at = now
-    return Actor(maker.id, maker.email, f"API token “{token.name}”", Role.VIEWER)
+            must_get(session, ApiToken, token.id).last_used_at = now
+    return Actor(row_id(maker), maker.email, f"API token “{token.name}”", Role.VIEWER)

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session, delete, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from erp_dashboard import config, routes
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import PeopleEvent, User, UserSession, utcnow
+from erp_dashboard.models import PeopleEvent, User, UserSession, row_id, utcnow
 from erp_dashboard.names import JobList
 from erp_dashboard.services import throttle
 from erp_dashboard.services.errors import InvalidInput, NotSignedIn
@@ -117,7 +117,7 @@ def sign_in(email: str, password: str, address: str = "") -> str:
         ok = user is not None and user.is_active
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if not ok or user is None:  # (ok implies a user; this tells the type checker)
         with unit_of_work() as session:
             throttle.record_failure(session, throttle.USER, email, address)
         raise InvalidInput(BAD_CREDENTIALS)
@@ -127,7 +127,7 @@ def sign_in(email: str, password: str, address: str = "") -> str:
         session.add(
             UserSession(
                 token_hash=_token_hash(token),
-                user_id=user.id,
+                user_id=row_id(user),
                 expires_at=now + timedelta(hours=config.load().session_hours),
                 last_seen_at=now,
             )
@@ -194,11 +194,12 @@ def actor_for(token: str) -> Actor:
     action (outside `watching()`): it moves the session's last_seen_at, at most once a
     minute."""
     found, due = _check([token])
-    if isinstance(found[token], NotSignedIn):
-        raise found[token]
+    actor = found[token]
+    if isinstance(actor, NotSignedIn):
+        raise actor
     if due and not _WATCHING.get():
         _seen(token)
-    return found[token]
+    return actor
 
 
 def actors_for(tokens: list[str]) -> dict[str, Actor | NotSignedIn]:
@@ -226,8 +227,8 @@ def _check(tokens: list[str]) -> tuple[dict[str, Actor | NotSignedIn], set[str]]
     with read_only() as session:
         rows = session.exec(
             select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash.in_(list(hashes)))
+            .join(User, col(User.id) == UserSession.user_id)
+            .where(col(UserSession.token_hash).in_(list(hashes)))
         ).all()
     found: dict[str, Actor | NotSignedIn] = {
         token: NotSignedIn("Please sign in.") for token in tokens
@@ -268,8 +269,8 @@ def _seen(token: str) -> None:
         session.execute(
             update(UserSession)
             .where(
-                UserSession.token_hash == _token_hash(token),
-                UserSession.last_seen_at < now - SEEN_EVERY,
+                col(UserSession.token_hash) == _token_hash(token),
+                col(UserSession.last_seen_at) < now - SEEN_EVERY,
             )
             .values(last_seen_at=now)
         )
@@ -277,10 +278,10 @@ def _seen(token: str) -> None:
 
 def actor_of(user: User) -> Actor:
     """The actor a user acts as."""
-    return Actor(user.id, user.email, user.name, Role(user.role), user.is_company_admin)
+    return Actor(row_id(user), user.email, user.name, Role(user.role), user.is_company_admin)
 
 
 def sign_out(token: str) -> None:
     """End the session behind `token` (no error if it is already gone)."""
     with unit_of_work() as session:
-        session.exec(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+        session.exec(delete(UserSession).where(col(UserSession.token_hash) == _token_hash(token)))

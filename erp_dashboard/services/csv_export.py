@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from datetime import date, datetime
 
 from erp_dashboard.services import list_rows
@@ -57,7 +57,7 @@ def filename(query: PageQuery, today: date) -> str:
     return f"{query.job_list.replace('_', '-')}-{today.isoformat()}.csv"
 
 
-def csv_chunks(actor: Actor, query: PageQuery) -> Iterator[bytes]:
+def csv_chunks(actor: Actor, query: PageQuery) -> Generator[bytes, None, None]:
     """The CSV of a Jobs view (every row, however many pages it has) as encoded chunks.
 
     Permission and the query are checked at once (ServiceError); the header comes first,
@@ -72,7 +72,7 @@ def table_chunks(
     header: Iterable[str],
     rows: Iterable[Iterable[object]],
     close: Callable[[], None] = lambda: None,
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Any table as CSV chunks: the BOM and header first, then ROWS_PER_CHUNK rows a chunk;
     `close` runs when the iterator ends or is closed."""
     buffer = io.StringIO()

@@ -7,10 +7,10 @@ import logging
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from erp_dashboard import config
-from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.db import must_get, read_only, unit_of_work
 from erp_dashboard.models import DailySummaryRun, ListCount, Project, User, utcnow
 from erp_dashboard.names import JobList
 from erp_dashboard.services import notifications
@@ -24,7 +24,7 @@ LISTED = 50  # project names listed per summary
 def set_daily_summary(actor: Actor, wanted: bool) -> str:
     """An approver opts in or out of their own daily summary."""
     with unit_of_work() as session:
-        user = session.get(User, actor.id)
+        user = must_get(session, User, actor.id)
         user.daily_summary = wanted
         session.add(user)
     return "You will get the daily summary." if wanted else "No more daily summaries."
@@ -33,7 +33,7 @@ def set_daily_summary(actor: Actor, wanted: bool) -> str:
 def wants_daily_summary(actor: Actor) -> bool:
     """Whether the signed-in user gets the daily summary (approvers only get one)."""
     with read_only() as session:
-        return actor.role is Role.APPROVER and session.get(User, actor.id).daily_summary
+        return actor.role is Role.APPROVER and must_get(session, User, actor.id).daily_summary
 
 
 def write_summaries(day: date) -> int:
@@ -44,14 +44,14 @@ def write_summaries(day: date) -> int:
             session.flush()  # a second writer for the same day fails here
             counts = {
                 c.erp_list: c.n
-                for c in session.exec(select(ListCount).where(ListCount.erp_list.in_(WAITING)))
+                for c in session.exec(select(ListCount).where(col(ListCount.erp_list).in_(WAITING)))
             }
             if not sum(counts.values()):
                 return 0
             names = session.exec(
                 select(Project.name, Project.erp_list)
-                .where(Project.erp_list.in_(WAITING))
-                .order_by(Project.erp_sent_at)
+                .where(col(Project.erp_list).in_(WAITING))
+                .order_by(col(Project.erp_sent_at))
                 .limit(LISTED)
             ).all()
             people = session.exec(

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from erp_dashboard import qbxml
-from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, utcnow
+from erp_dashboard.db import must_get, rows_changed
+from erp_dashboard.models import Customer, Project, QbJob, QbwcSession, WorkItem, row_id, utcnow
 from erp_dashboard.names import ErpState, WorkKind, WorkStatus
 from erp_dashboard.quickbooks_fields import EXPORTED, JobFields, job_fields
 from erp_dashboard.services.state_machine import bump_count, move
@@ -30,7 +31,7 @@ RETRY_SUFFIX = "-r"  # a CustomerMod re-sent once after a stale EditSequence
 MAX_ATTEMPTS = 5  # busy answers or unreadable outcomes before an item fails for good
 MAX_BACKOFF = timedelta(hours=1)
 ERROR_MESSAGE_MAX = 1000  # Project.qb_error_message
-FAILED_ACTION = {WorkKind.ADD: "export_failed", WorkKind.MOD: "update_failed"}
+FAILED_ACTION: dict[str, str] = {WorkKind.ADD: "export_failed", WorkKind.MOD: "update_failed"}
 IN_FLIGHT = (ErpState.EXPORTING, ErpState.UPDATING)  # a request waits for or is with QuickBooks
 
 
@@ -68,8 +69,8 @@ def in_flight_names(session: Session, full_names: list[str]) -> dict[str, str]:
     full_name = func.lower(Customer.full_name + ":" + Project.name)
     rows = session.exec(
         select(full_name, Project.name)
-        .join(Customer, Customer.id == Project.customer_id)
-        .where(Project.erp_state.in_(IN_FLIGHT), full_name.in_(wanted))
+        .join(Customer, col(Customer.id) == Project.customer_id)
+        .where(col(Project.erp_state).in_(IN_FLIGHT), full_name.in_(wanted))
     ).all()
     return dict(rows)
 
@@ -79,7 +80,7 @@ def enqueue(session: Session, project: Project, kind: WorkKind) -> WorkItem:
     `CustomerModRq` (MOD) that brings its job up to date."""
     item = WorkItem(
         request_id=uuid.uuid4().hex,
-        project_id=project.id,
+        project_id=row_id(project),
         kind=kind,
         verify_first=kind == WorkKind.MOD and not project.qb_edit_sequence,  # read it first
     )
@@ -88,7 +89,7 @@ def enqueue(session: Session, project: Project, kind: WorkKind) -> WorkItem:
 
 
 def _due(now: datetime):
-    return or_(WorkItem.not_before.is_(None), WorkItem.not_before <= now)
+    return or_(col(WorkItem.not_before).is_(None), col(WorkItem.not_before) <= now)
 
 
 def count(
@@ -120,15 +121,15 @@ def claim_batch(
     """
     rows = session.exec(
         select(WorkItem, Project, Customer)
-        .join(Project, Project.id == WorkItem.project_id)
-        .join(Customer, Customer.id == Project.customer_id)
+        .join(Project, col(Project.id) == WorkItem.project_id)
+        .join(Customer, col(Customer.id) == Project.customer_id)
         .where(
             WorkItem.status == WorkStatus.QUEUED,
             WorkItem.kind == kind,
             WorkItem.verify_first == verify,
             _due(utcnow()),
         )
-        .order_by(WorkItem.id)
+        .order_by(col(WorkItem.id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=WorkItem)
     ).all()
@@ -137,12 +138,13 @@ def claim_batch(
         sent = {"status": WorkStatus.SENT, "sent_at": utcnow(), "ticket_hash": ticket_hash}
         if not verify:  # a look-up sends no fields: what the lost attempt sent stays
             sent["sent_fields"] = json.dumps(exported_fields(project))
-        won = session.execute(
+        won = rows_changed(
+            session,
             update(WorkItem)
-            .where(WorkItem.id == item.id, WorkItem.status == WorkStatus.QUEUED)
+            .where(col(WorkItem.id) == item.id, col(WorkItem.status) == WorkStatus.QUEUED)
             .values(**sent)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if won:
             claimed.append(
                 Claimed(
@@ -163,19 +165,19 @@ def in_flight(session: Session, request_ids: list[str]) -> dict[str, WorkItem]:
         item.request_id: item
         for item in session.exec(
             select(WorkItem).where(
-                WorkItem.request_id.in_(request_ids), WorkItem.status == WorkStatus.SENT
+                col(WorkItem.request_id).in_(request_ids), WorkItem.status == WorkStatus.SENT
             )
         )
     }
     project_ids = [item.project_id for item in items.values()]
-    session.exec(select(Project).where(Project.id.in_(project_ids))).all()  # the identity map
+    session.exec(select(Project).where(col(Project.id).in_(project_ids))).all()  # the identity map
     return items
 
 
 def _finish(session: Session, item: WorkItem, status: WorkStatus, message: str) -> Project:
     item.status, item.done_at, item.status_message = status, utcnow(), message[:ERROR_MESSAGE_MAX]
     session.add(item)
-    return session.get(Project, item.project_id)
+    return must_get(session, Project, item.project_id)
 
 
 def _failed(session: Session, item: WorkItem, action: str, code: int, message: str) -> Applied:
@@ -333,7 +335,7 @@ def requeue_unanswered(session: Session, ticket_hash: str, reason: str) -> int:
             verify_first=True,
             status_message=f"QuickBooks' answer was lost ({reason}); checking again.",
         )
-        for item in session.exec(sent.order_by(WorkItem.id)).all()
+        for item in session.exec(sent.order_by(col(WorkItem.id))).all()
     ]
     return outcomes.count(Applied.FAILED)
 
@@ -357,7 +359,7 @@ def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None
         return _failed(
             session, item, FAILED_ACTION[item.kind], code, f"While {looked_up}: {result.message}"
         )
-    project = session.get(Project, item.project_id)
+    project = must_get(session, Project, item.project_id)
     if item.kind == WorkKind.ADD and found is not None:
         return _synced(session, item, found, "adopted the job an earlier attempt created")
     if item.kind == WorkKind.MOD and found is None:
@@ -374,14 +376,15 @@ def apply_lookup(session: Session, result: qbxml.QBResult, item: WorkItem | None
 def release_orphans(session: Session, now: datetime) -> int:
     """Items sent in a session that closed or expired have an unknown outcome: verify them."""
     dead = select(QbwcSession.ticket_hash).where(
-        or_(QbwcSession.closed_at.is_not(None), QbwcSession.expires_at <= now)
+        or_(col(QbwcSession.closed_at).is_not(None), col(QbwcSession.expires_at) <= now)
     )
-    return session.execute(
+    return rows_changed(
+        session,
         update(WorkItem)
         .where(
-            WorkItem.status == WorkStatus.SENT,
-            or_(WorkItem.ticket_hash.is_(None), WorkItem.ticket_hash.in_(dead)),
+            col(WorkItem.status) == WorkStatus.SENT,
+            or_(col(WorkItem.ticket_hash).is_(None), col(WorkItem.ticket_hash).in_(dead)),
         )
         .values(status=WorkStatus.QUEUED, verify_first=True)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )

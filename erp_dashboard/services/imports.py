@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from erp_dashboard import qbxml
-from erp_dashboard.db import unit_of_work
+from erp_dashboard.db import rows_changed, unit_of_work
 from erp_dashboard.models import Customer, ErpEvent, Project, QbJob, QbwcSession, utcnow
 from erp_dashboard.names import JobList
 from erp_dashboard.quickbooks_fields import LIMITS
@@ -53,7 +53,7 @@ def retire_customers(session: Session, sync_started: datetime) -> None:
     """After a sync that read every customer: those it did not list are gone from QuickBooks."""
     session.execute(
         update(Customer)
-        .where(or_(Customer.seen_at.is_(None), Customer.seen_at < sync_started))
+        .where(or_(col(Customer.seen_at).is_(None), col(Customer.seen_at) < sync_started))
         .values(is_active=False)
     )
 
@@ -102,12 +102,13 @@ def _job(session: Session, job_id: int, version: int, wanted: JobList) -> QbJob:
 
 def _claim(session: Session, job: QbJob, to_list: str, actor: Actor, action: str) -> None:
     """Compare-and-set the job's list; count and audit the move."""
-    won = session.execute(
+    won = rows_changed(
+        session,
         update(QbJob)
-        .where(QbJob.id == job.id, QbJob.erp_version == job.erp_version)
+        .where(col(QbJob.id) == job.id, col(QbJob.erp_version) == job.erp_version)
         .values(erp_list=to_list, erp_version=job.erp_version + 1, erp_changed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not won:
         raise ConcurrentChange(f"“{job.full_name}” was changed by someone else. Review it again.")
     bump_count(session, job.erp_list, -1)

@@ -6,13 +6,14 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Integer, func, literal_column, or_
+from sqlalchemy import ColumnClause, ColumnElement, Integer, func, literal_column, or_
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col, select
 
-from erp_dashboard.db import read_only
+from erp_dashboard.db import must_get, read_only
 from erp_dashboard.models import (
     Customer,
     ListCount,
@@ -20,6 +21,7 @@ from erp_dashboard.models import (
     QbJob,
     User,
     WorkItem,
+    row_id,
     utcnow,
 )
 from erp_dashboard.names import ErpState, JobList, WorkStatus
@@ -29,19 +31,24 @@ from erp_dashboard.services.permissions import Actor
 
 PAGE_SIZES = (10, 25, 50, 100)
 SEARCH_LIMIT = 100
-PROJECT_SORTS = {
-    "name": Project.name,
-    "number": Project.number,
-    "city": Project.city,
-    "sent": Project.erp_sent_at,
-    "start": Project.start_date,
-    "changed": Project.erp_changed_at,
+PROJECT_SORTS: dict[str, Mapped[Any]] = {
+    "name": col(Project.name),
+    "number": col(Project.number),
+    "city": col(Project.city),
+    "sent": col(Project.erp_sent_at),
+    "start": col(Project.start_date),
+    "changed": col(Project.erp_changed_at),
 }
-QB_JOB_SORTS = {"name": QbJob.full_name, "changed": QbJob.erp_changed_at}
+QB_JOB_SORTS: dict[str, Mapped[Any]] = {
+    "name": col(QbJob.full_name),
+    "changed": col(QbJob.erp_changed_at),
+}
 QB_JOB_LISTS = {JobList.READY_TO_IMPORT, JobList.ARCHIVED}
-SEARCHED_COLUMNS = (Project.name, Project.number, Project.city)
+SEARCHED_COLUMNS = (col(Project.name), col(Project.number), col(Project.city))
 # The exact expression of PostgreSQL's trigram index (migration 0002).
-SEARCHED_TEXT = literal_column("(project.name || ' ' || project.number || ' ' || project.city)")
+SEARCHED_TEXT: ColumnClause[str] = literal_column(
+    "(project.name || ' ' || project.number || ' ' || project.city)"
+)
 TRIGRAM = 3  # SQLite's trigram index needs at least three characters
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a search (NUL breaks FTS5 and PostgreSQL)
 MATCH_COUNT_LIMIT = 1000  # search matches are counted up to here ("1000+")
@@ -188,10 +195,10 @@ def _project_match(session: Session, text: str):
     if dialect == "sqlite" and len(text) >= TRIGRAM:
         phrase = '"' + text.replace('"', '""') + '"'
         hits = sql_text("SELECT rowid FROM project_search WHERE project_search MATCH :q")
-        return Project.id.in_(hits.bindparams(q=phrase).columns(rowid=Integer))
+        return col(Project.id).in_(hits.bindparams(q=phrase).columns(rowid=Integer))
     if dialect == "postgresql":
         return SEARCHED_TEXT.ilike(like_pattern(text), escape="\\")
-    return or_(*(col.ilike(like_pattern(text), escape="\\") for col in SEARCHED_COLUMNS))
+    return or_(*(c.ilike(like_pattern(text), escape="\\") for c in SEARCHED_COLUMNS))
 
 
 def view_rows(session: Session, query: PageQuery):
@@ -199,19 +206,22 @@ def view_rows(session: Session, query: PageQuery):
     code), and their order (the sort column, then the id). The Jobs tab, downloads and
     the API share it."""
     text = query.search.strip()
+    model: type[Project] | type[QbJob]
+    where: list[ColumnElement[bool]]
     if query.job_list in QB_JOB_LISTS:
-        model, where = QbJob, [QbJob.erp_list == query.job_list]
+        model, where = QbJob, [col(QbJob.erp_list) == query.job_list]
         if text:
-            where.append(QbJob.full_name.ilike(like_pattern(text), escape="\\"))
+            where.append(col(QbJob.full_name).ilike(like_pattern(text), escape="\\"))
         sort_col = QB_JOB_SORTS[query.sort]
     else:
-        model, where = Project, [Project.erp_list == query.job_list]
+        model, where = Project, [col(Project.erp_list) == query.job_list]
         if text:
             where.append(_project_match(session, text))
         if query.code is not None:
-            where.append(Project.qb_error_code == query.code)
+            where.append(col(Project.qb_error_code) == query.code)
         sort_col = PROJECT_SORTS[query.sort]
-    order = (sort_col.desc(), model.id.desc()) if query.descending else (sort_col, model.id)
+    model_id = col(model.id)
+    order = (sort_col.desc(), model_id.desc()) if query.descending else (sort_col, model_id)
     return model, where, order
 
 
@@ -230,7 +240,7 @@ def _page_ids(session: Session, where, order, total: int, query: PageQuery, id_c
 
 
 def _list_total(session: Session, job_list: str) -> int:
-    return session.get(ListCount, job_list).n
+    return must_get(session, ListCount, job_list).n
 
 
 def _total(session: Session, model, where, job_list: str, narrowed: bool) -> int:
@@ -260,10 +270,10 @@ def _open_items(session: Session, project_ids: list[int]) -> dict[int, WorkItem]
     items = session.exec(
         select(WorkItem)
         .where(
-            WorkItem.project_id.in_(project_ids),
-            WorkItem.status.in_((WorkStatus.QUEUED, WorkStatus.SENT)),
+            col(WorkItem.project_id).in_(project_ids),
+            col(WorkItem.status).in_((WorkStatus.QUEUED, WorkStatus.SENT)),
         )
-        .order_by(WorkItem.id)
+        .order_by(col(WorkItem.id))
     ).all()
     return {item.project_id: item for item in items}
 
@@ -271,7 +281,7 @@ def _open_items(session: Session, project_ids: list[int]) -> dict[int, WorkItem]
 def _waiting(p: Project, in_flight: dict[int, WorkItem], now: datetime) -> dict[str, str]:
     if p.erp_state not in IN_FLIGHT:
         return {}
-    reason, since = waiting_reason(in_flight.get(p.id), now)
+    reason, since = waiting_reason(in_flight.get(row_id(p)), now)
     return {"waiting": reason, "waiting_since": since}
 
 
@@ -283,17 +293,17 @@ def _project_page(session: Session, query: PageQuery) -> Page:
     ids, page, pages = _page_ids(session, where, order, total, query, Project.id)
     rows = session.exec(
         select(Project, creator.name, Customer.full_name, Customer.list_id)
-        .join(creator, creator.id == Project.creator_id)
-        .outerjoin(Customer, Customer.id == Project.customer_id)
-        .where(Project.id.in_(ids))
+        .join(creator, col(creator.id) == Project.creator_id)
+        .outerjoin(Customer, col(Customer.id) == Project.customer_id)
+        .where(col(Project.id).in_(ids))
         .order_by(*order)
     ).all()
-    in_flight = _open_items(session, [p.id for p, *_ in rows if p.erp_state in IN_FLIGHT])
+    in_flight = _open_items(session, [row_id(p) for p, *_ in rows if p.erp_state in IN_FLIGHT])
     now = utcnow()
     return Page(
         rows=[
             JobRow(
-                id=p.id,
+                id=row_id(p),
                 version=p.erp_version,
                 name=p.name,
                 number=p.number,
@@ -328,12 +338,12 @@ def _qb_job_page(session: Session, query: PageQuery) -> Page:
     _, where, order = view_rows(session, query)
     total = _total(session, QbJob, where, query.job_list, bool(query.search.strip()))
     ids, page, pages = _page_ids(session, where, order, total, query, QbJob.id)
-    rows = session.exec(select(QbJob).where(QbJob.id.in_(ids)).order_by(*order)).all()
+    rows = session.exec(select(QbJob).where(col(QbJob.id).in_(ids)).order_by(*order)).all()
     label = JobList(query.job_list).label
     return Page(
         rows=[
             JobRow(
-                id=j.id,
+                id=row_id(j),
                 version=j.erp_version,
                 name=j.full_name.rsplit(":", 1)[-1],
                 number="",
@@ -393,16 +403,16 @@ def finished_exports(actor: Actor, project_ids: list[int]) -> list[FinishedExpor
     with read_only() as session:
         rows = session.exec(
             select(Project).where(
-                Project.id.in_(project_ids[: PAGE_SIZES[-1]]),
-                Project.erp_state.not_in([ErpState.EXPORTING.value, ErpState.UPDATING.value]),
+                col(Project.id).in_(project_ids[: PAGE_SIZES[-1]]),
+                col(Project.erp_state).not_in([ErpState.EXPORTING.value, ErpState.UPDATING.value]),
             )
         ).all()
         return [
             FinishedExport(
-                p.id,
+                row_id(p),
                 p.name,
                 p.erp_state == ErpState.SYNCED,
-                p.qb_full_name if p.erp_state == ErpState.SYNCED else error_text(p),
+                (p.qb_full_name or "") if p.erp_state == ErpState.SYNCED else error_text(p),
                 advice(p),
                 p.erp_list,
             )
@@ -426,6 +436,9 @@ def search_customers(actor: Actor, text: str, limit: int = 20) -> CustomerMatche
     with read_only() as session:
         stmt = select(Customer.list_id, Customer.full_name).where(Customer.is_active)
         if text:
-            stmt = stmt.where(Customer.full_name.ilike(like_pattern(text), escape="\\"))
-        found = [tuple(r) for r in session.exec(stmt.order_by(Customer.full_name).limit(limit + 1))]
+            stmt = stmt.where(col(Customer.full_name).ilike(like_pattern(text), escape="\\"))
+        found = [
+            (list_id, name)
+            for list_id, name in session.exec(stmt.order_by(Customer.full_name).limit(limit + 1))
+        ]
     return CustomerMatches(found[:limit], len(found) > limit)

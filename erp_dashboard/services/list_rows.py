@@ -7,14 +7,14 @@ consumer writing them its own way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, label, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from erp_dashboard.db import read_only
 from erp_dashboard.models import Customer, Project, QbJob, User
@@ -68,27 +68,27 @@ def _project_rows(session: Session, where, order, limit: int | None) -> Iterator
     creator = aliased(User)
     stmt = (
         select(
-            Project.id,
-            Project.name,
-            Project.number,
-            Project.street,
-            Project.city,
-            Project.state,
-            Project.postal_code,
-            creator.name.label("creator"),
-            Project.erp_sent_at,
-            Project.start_date,
-            Project.projected_end_date,
-            Project.erp_state,
-            Customer.full_name,
-            Project.qb_full_name,
-            Project.synced_at,
-            Project.qb_error_code,
-            Project.qb_error_message,
-            Project.erp_changed_at,
+            col(Project.id),
+            col(Project.name),
+            col(Project.number),
+            col(Project.street),
+            col(Project.city),
+            col(Project.state),
+            col(Project.postal_code),
+            label("creator", col(creator.name)),
+            col(Project.erp_sent_at),
+            col(Project.start_date),
+            col(Project.projected_end_date),
+            col(Project.erp_state),
+            col(Customer.full_name),
+            col(Project.qb_full_name),
+            col(Project.synced_at),
+            col(Project.qb_error_code),
+            col(Project.qb_error_message),
+            col(Project.erp_changed_at),
         )
-        .join(creator, creator.id == Project.creator_id)
-        .outerjoin(Customer, Customer.id == Project.customer_id)
+        .join(creator, col(creator.id) == Project.creator_id)
+        .outerjoin(Customer, col(Customer.id) == Project.customer_id)
         .where(*where)
         .order_by(*order)
         .limit(limit)
@@ -102,12 +102,12 @@ def _project_rows(session: Session, where, order, limit: int | None) -> Iterator
 def _qb_job_rows(session: Session, where, order, limit: int | None) -> Iterator[tuple[Any, Row]]:
     stmt = (
         select(
-            QbJob.id,
-            QbJob.full_name,
-            QbJob.city,
-            QbJob.erp_list,
-            QbJob.customer_full_name,
-            QbJob.erp_changed_at,
+            col(QbJob.id),
+            col(QbJob.full_name),
+            col(QbJob.city),
+            col(QbJob.erp_list),
+            col(QbJob.customer_full_name),
+            col(QbJob.erp_changed_at),
         )
         .where(*where)
         .order_by(*order)
@@ -145,7 +145,7 @@ def _rows(
     return read(session, where, order, limit)
 
 
-def stream(actor: Actor, query: PageQuery) -> Iterator[Row]:
+def stream(actor: Actor, query: PageQuery) -> Generator[Row, None, None]:
     """Every row of a Jobs view, in its order, read in chunks from one snapshot.
 
     Permission and the query are checked at once (ServiceError); the rows come as the
@@ -155,7 +155,7 @@ def stream(actor: Actor, query: PageQuery) -> Iterator[Row]:
     require_reader(actor, "download the Jobs lists")
     query = job_lists.check(query)
 
-    def rows() -> Iterator[Row]:
+    def rows() -> Generator[Row, None, None]:
         with read_only() as session:
             for _, row in _rows(session, query):
                 yield row

@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from erp_dashboard import config
-from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.db import read_only, rows_changed, unit_of_work
 from erp_dashboard.models import Email, utcnow
 
 log = logging.getLogger(__name__)
@@ -119,11 +120,12 @@ def deliver_due(
     counts = {SENT: 0, QUEUED: 0, FAILED: 0}
     with read_only() as session:
         due = session.exec(
-            select(Email.id).where(_due(now or utcnow())).order_by(Email.id).limit(limit)
+            select(Email.id).where(_due(now or utcnow())).order_by(col(Email.id)).limit(limit)
         ).all()
     mailer = _Mailer(settings)
     try:
         for email_id in due:
+            assert email_id is not None  # a primary key read from the table
             email = _claim(email_id, now or utcnow())
             if email is None:  # another worker took it
                 continue
@@ -156,22 +158,23 @@ def _due(now: datetime):
     """Queued and its time has come, or claimed by a worker whose lease has ended."""
     return or_(
         and_(
-            Email.status == QUEUED,
-            or_(Email.next_attempt_at.is_(None), Email.next_attempt_at <= now),
+            col(Email.status) == QUEUED,
+            or_(col(Email.next_attempt_at).is_(None), col(Email.next_attempt_at) <= now),
         ),
-        and_(Email.status == SENDING, Email.next_attempt_at <= now),
+        and_(col(Email.status) == SENDING, col(Email.next_attempt_at) <= now),
     )
 
 
 def _claim(email_id: int, now: datetime) -> Email | None:
     """Take the email for one attempt if it is still due (compare-and-set), else None."""
     with unit_of_work() as session:
-        won = session.execute(
+        won = rows_changed(
+            session,
             update(Email)
-            .where(Email.id == email_id, _due(now))
+            .where(col(Email.id) == email_id, _due(now))
             .values(status=SENDING, attempts=Email.attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         return session.get(Email, email_id) if won else None
 
 
@@ -195,6 +198,7 @@ def _record(email: Email, status: str, error: str, now: datetime) -> str:
     A temporary failure (QUEUED) is retried after `backoff`, up to MAX_ATTEMPTS.
     Returns the email's new status.
     """
+    values: dict[str, Any]
     if status == SENT:
         values = {"status": SENT, "sent_at": now, "last_error": error}
     elif status == FAILED:
@@ -211,9 +215,9 @@ def _record(email: Email, status: str, error: str, now: datetime) -> str:
         session.execute(
             update(Email)
             .where(
-                Email.id == email.id,
-                Email.status == SENDING,
-                Email.next_attempt_at == email.next_attempt_at,  # still our lease
+                col(Email.id) == email.id,
+                col(Email.status) == SENDING,
+                col(Email.next_attempt_at) == email.next_attempt_at,  # still our lease
             )
             .values(**values)
             .execution_options(synchronize_session=False)

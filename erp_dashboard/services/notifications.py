@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from erp_dashboard import config, routes
+from erp_dashboard.db import must_get
 from erp_dashboard.models import Email, Project, ProjectApprover, User
 from erp_dashboard.names import JobList
 from erp_dashboard.services.permissions import Actor, Role
@@ -27,7 +28,7 @@ def approver_emails(session: Session, project: Project) -> list[str]:
     active = (User.role == Role.APPROVER.value) & User.is_active
     named = session.exec(
         select(User.email)
-        .join(ProjectApprover, ProjectApprover.user_id == User.id)
+        .join(ProjectApprover, col(ProjectApprover.user_id) == User.id)
         .where(ProjectApprover.project_id == project.id, active)
     ).all()
     return list(named or session.exec(select(User.email).where(active)).all())
@@ -58,9 +59,9 @@ def project_link(project: Project) -> str:
 
 def queue_rejection(session: Session, project: Project, approver: Actor, comment: str) -> Email:
     """The rejection email to the project's creator (and sender) and its Accounting Approvers."""
-    people = {session.get(User, project.creator_id).email}
+    people = {must_get(session, User, project.creator_id).email}
     if project.erp_sent_by_id:
-        people.add(session.get(User, project.erp_sent_by_id).email)
+        people.add(must_get(session, User, project.erp_sent_by_id).email)
     link = project_link(project)
     body = (
         f"Project “{project.name}” (number {project.number}) was rejected for export "

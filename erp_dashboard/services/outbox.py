@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from erp_dashboard import config
-from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import Email
+from erp_dashboard.db import read_only, rows_changed, unit_of_work
+from erp_dashboard.models import Email, row_id
 from erp_dashboard.services.errors import InvalidTransition, NotFound
 from erp_dashboard.services.mail_delivery import FAILED, QUEUED, SENDING, SENT, recipients
 from erp_dashboard.services.permissions import Actor, require_company_admin
@@ -81,13 +81,13 @@ def outbox_page(actor: Actor, page: object = 1, page_size: int = PAGE_SIZE) -> O
         number = min(max(page if type(page) is int else 1, 1), pages)
         rows = session.exec(
             select(Email)
-            .order_by(Email.created_at.desc(), Email.id.desc())
+            .order_by(col(Email.created_at).desc(), col(Email.id).desc())
             .offset((number - 1) * page_size)
             .limit(page_size)
         ).all()
     views = [
         EmailView(
-            id=e.id,
+            id=row_id(e),
             created_at=e.created_at,
             status=KEPT if e.status == QUEUED and not configured else e.status,
             recipients=tuple(recipients(e.to_addrs)),
@@ -111,17 +111,18 @@ def requeue(actor: Actor, email_id: int) -> str:
         email = session.get(Email, email_id)
         if email is None:
             raise NotFound("That email is no longer in the outbox.")
-        won = session.execute(
+        won = rows_changed(
+            session,
             update(Email)
-            .where(Email.id == email_id, Email.status == FAILED)
+            .where(col(Email.id) == email_id, col(Email.status) == FAILED)
             .values(
                 status=QUEUED,
                 attempts=0,
                 next_attempt_at=None,
                 last_error=f"sent again by {actor.name} after: {email.last_error}",
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if not won:
             raise InvalidTransition(
                 f"“{email.subject}” is {DELIVERY_WORDS.get(email.status, email.status)}; "

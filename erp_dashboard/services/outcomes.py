@@ -10,7 +10,7 @@ from erp_dashboard.models import Project, WorkItem
 from erp_dashboard.names import ErpState, WorkStatus
 from erp_dashboard.qbxml import BAD_REFERENCE, DUPLICATE_NAME, NO_PERMISSION, NOT_FOUND, TOO_LONG
 
-_EXPORT_STEPS = {
+_EXPORT_STEPS: dict[int | None, str] = {
     DUPLICATE_NAME: "QuickBooks already has a job with this name under that customer: Retry "
     "under another customer, or Reject it so the project admin can rename the project.",
     BAD_REFERENCE: "QuickBooks no longer has that customer: Retry and choose another customer "
@@ -22,7 +22,7 @@ _EXPORT_STEPS = {
     qbxml.UNREADABLE_STATUS: "QuickBooks' answer could not be read: Retry (a job QuickBooks "
     "already has is found and linked, never added twice).",
 }
-_UPDATE_STEPS = {
+_UPDATE_STEPS: dict[int | None, str] = {
     NOT_FOUND: "QuickBooks no longer has this job: Reject the update, then link or re-export "
     "the project.",
     TOO_LONG: "A field is longer than QuickBooks allows: Reject the update so the project "

@@ -4,12 +4,13 @@ decisions take, over a period of UTC days (from the rollups, never by scanning).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from erp_dashboard import routes
 from erp_dashboard.db import read_only
@@ -185,25 +186,25 @@ def overview(actor: Actor, period: Period) -> Overview:
     with read_only() as session:
         per_day = _rows(
             session,
-            select(ErpDaily.day, ErpDaily.action, total)
-            .where(*in_period, ErpDaily.action.in_(CHARTED))
-            .group_by(ErpDaily.day, ErpDaily.action),
+            select(col(ErpDaily.day), ErpDaily.action, total)
+            .where(*in_period, col(ErpDaily.action).in_(CHARTED))
+            .group_by(col(ErpDaily.day), ErpDaily.action),
         )
         refusals = _rows(
             session,
             select(ErpDaily.action, ErpDaily.qb_code, total, func.max(ErpDaily.day))
-            .where(*in_period, ErpDaily.action.in_(REFUSED))
-            .group_by(ErpDaily.action, ErpDaily.qb_code),
+            .where(*in_period, col(ErpDaily.action).in_(REFUSED))
+            .group_by(col(ErpDaily.action), col(ErpDaily.qb_code)),
         )
         decisions = _rows(
             session,
             select(ErpDaily.actor_id, ErpDaily.action, total)
             .where(
                 *in_period,
-                ErpDaily.action.in_(COLUMN_OF),
+                col(ErpDaily.action).in_(COLUMN_OF),
                 ErpDaily.actor_id != rollup.QUICKBOOKS_ACTOR,
             )
-            .group_by(ErpDaily.actor_id, ErpDaily.action),
+            .group_by(col(ErpDaily.actor_id), col(ErpDaily.action)),
         )
         lists = dict(session.exec(select(ListCount.erp_list, ListCount.n)).all())
         return Overview(
@@ -217,9 +218,9 @@ def overview(actor: Actor, period: Period) -> Overview:
         )
 
 
-def _rows(session: Session, statement) -> list:
+def _rows(session: Session, statement) -> list[Any]:
     """A read's rows as plain tuples (no ORM loading: these are many small rows)."""
-    return session.connection().execute(statement).all()
+    return list(session.connection().execute(statement).all())
 
 
 def _oldest_waiting(session: Session) -> datetime | None:
@@ -228,9 +229,9 @@ def _oldest_waiting(session: Session) -> datetime | None:
         .where(
             Project.erp_list == JobList.READY_TO_EXPORT,
             Project.erp_state == ErpState.READY_TO_EXPORT,
-            Project.erp_sent_at.is_not(None),
+            col(Project.erp_sent_at).is_not(None),
         )
-        .order_by(Project.erp_sent_at)
+        .order_by(col(Project.erp_sent_at))
         .limit(1)
     ).first()
 
@@ -335,10 +336,14 @@ def _points(period: Period, per_day: list[tuple[date, str, int]]) -> list[Point]
 def _failures(session: Session, refusals: list[tuple[str, int, int, date]]) -> list[FailureReason]:
     """Refusals per kind and status code, most frequent first, each with QuickBooks' latest
     message (the rollup keeps each day's latest: read on the last day each was seen)."""
-    messages = {}
+    messages: dict[tuple[str, int], str] = {}
     if refusals:
         last_days = [
-            and_(ErpDaily.action == action, ErpDaily.qb_code == code, ErpDaily.day == day)
+            and_(
+                col(ErpDaily.action) == action,
+                col(ErpDaily.qb_code) == code,
+                col(ErpDaily.day) == day,
+            )
             for action, code, _n, day in refusals
         ]
         for action, code, message in _rows(
@@ -368,10 +373,10 @@ def _waits(session: Session, period: Period) -> list[WaitWeek]:
     w = DecisionWait
     ranked = (
         select(
-            w.week,
+            col(w.week),
             w.bucket,
-            func.sum(w.n).over(partition_by=w.week, order_by=w.bucket).label("seen"),
-            func.sum(w.n).over(partition_by=w.week).label("total"),
+            func.sum(w.n).over(partition_by=col(w.week), order_by=col(w.bucket)).label("seen"),
+            func.sum(w.n).over(partition_by=col(w.week)).label("total"),
         )
         .where(w.week >= rollup.week_of(period.start), w.week <= period.end)
         .subquery()
@@ -397,7 +402,7 @@ def _approvers(session: Session, decisions: list[tuple[int, str, int]]) -> list[
     per: dict[int, Counter[str]] = defaultdict(Counter)
     for actor_id, action, n in decisions:
         per[actor_id][COLUMN_OF[action]] += n
-    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(list(per)))).all())
+    names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(list(per)))).all())
     tallies = [
         ApproverTally(
             names.get(user_id, f"User {user_id}"),
@@ -457,7 +462,7 @@ def csv_filename(period: Period) -> str:
     return f"overview-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
 
 
-def daily_csv(actor: Actor, period: Period) -> Iterator[bytes]:
+def daily_csv(actor: Actor, period: Period) -> Generator[bytes, None, None]:
     """The chart's numbers as CSV: one row per day (per week for long periods)."""
     found = overview(actor, period)
     return csv_export.table_chunks(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from erp_dashboard.db import is_row_id, read_only, unit_of_work
-from erp_dashboard.models import AppSetting, PeopleEvent, User, UserSession, utcnow
+from erp_dashboard.models import AppSetting, PeopleEvent, User, UserSession, row_id, utcnow
 from erp_dashboard.services import auth
 from erp_dashboard.services.errors import InvalidInput, NotFound
 from erp_dashboard.services.permissions import Actor, Role, require_company_admin
@@ -35,10 +35,16 @@ def people(actor: Actor) -> list[Person]:
     """Everyone, by name."""
     require_company_admin(actor, "see the people list")
     with read_only() as session:
-        users = session.exec(select(User).order_by(User.name, User.id)).all()
+        users = session.exec(select(User).order_by(col(User.name), col(User.id))).all()
         return [
             Person(
-                u.id, u.name, u.email, u.role, Role(u.role).label, u.is_active, u.is_company_admin
+                row_id(u),
+                u.name,
+                u.email,
+                u.role,
+                Role(u.role).label,
+                u.is_active,
+                u.is_company_admin,
             )
             for u in users
         ]
@@ -62,14 +68,18 @@ def changes(actor: Actor, limit: int = CHANGES_SHOWN) -> list[Change]:
     with read_only() as session:
         rows = session.exec(
             select(PeopleEvent, by.name, whom.name)
-            .outerjoin(by, by.id == PeopleEvent.actor_id)
-            .outerjoin(whom, whom.id == PeopleEvent.user_id)
-            .order_by(PeopleEvent.at.desc(), PeopleEvent.id.desc())
+            .outerjoin(by, col(by.id) == PeopleEvent.actor_id)
+            .outerjoin(whom, col(whom.id) == PeopleEvent.user_id)
+            .order_by(col(PeopleEvent.at).desc(), col(PeopleEvent.id).desc())
             .limit(limit)
         ).all()
     return [
         Change(
-            e.id, f"{e.at:%Y-%m-%d %H:%M} UTC", by_name or "Command line", whom_name or "", e.detail
+            row_id(e),
+            f"{e.at:%Y-%m-%d %H:%M} UTC",
+            by_name or "Command line",
+            whom_name or "",
+            e.detail,
         )
         for e, by_name, whom_name in rows
     ]
@@ -127,7 +137,7 @@ def set_active(actor: Actor, user_id: int, active: bool) -> str:
             session.add(user)
             _record(session, actor, user, "active", "Reactivated" if active else "Deactivated")
         if not active:
-            session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+            session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
         return f"{user.name} is {'active' if active else 'deactivated'}."
 
 

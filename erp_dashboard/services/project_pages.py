@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from erp_dashboard.db import read_only
-from erp_dashboard.models import Project
+from erp_dashboard.models import Project, row_id
 from erp_dashboard.names import ErpState
 from erp_dashboard.services.errors import InvalidInput
 from erp_dashboard.services.job_lists import SEARCH_LIMIT, like_pattern
@@ -52,7 +52,7 @@ def _row(p: Project, approvers: list[str]) -> ProjectRow:
     state = ErpState(p.erp_state)
     failed = state is ErpState.FAILED_TO_EXPORT
     return ProjectRow(
-        id=p.id,
+        id=row_id(p),
         name=p.name,
         number=p.number,
         street=p.street,
@@ -86,7 +86,8 @@ def project_page(actor: Actor, search: str = "", page: int = 1) -> tuple[list[Pr
         pattern = like_pattern(search.strip())
         where.append(
             or_(
-                Project.name.ilike(pattern, escape="\\"), Project.number.ilike(pattern, escape="\\")
+                col(Project.name).ilike(pattern, escape="\\"),
+                col(Project.number).ilike(pattern, escape="\\"),
             )
         )
     with read_only() as session:
@@ -94,9 +95,9 @@ def project_page(actor: Actor, search: str = "", page: int = 1) -> tuple[list[Pr
         rows = session.exec(
             select(Project)
             .where(*where)
-            .order_by(Project.name, Project.id)
+            .order_by(col(Project.name), col(Project.id))
             .offset((max(1, page) - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         ).all()
-        named = approvers_of(session, [p.id for p in rows])
-        return [_row(p, named.get(p.id, [])) for p in rows], total
+        named = approvers_of(session, [row_id(p) for p in rows])
+        return [_row(p, named.get(row_id(p), [])) for p in rows], total

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from erp_dashboard.db import is_row_id, unit_of_work
-from erp_dashboard.models import Project, ProjectApprover, User, utcnow
+from erp_dashboard.models import Project, ProjectApprover, User, row_id, utcnow
 from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.quickbooks_fields import (
     EXPORTED,
@@ -129,7 +129,7 @@ def add_project(actor: Actor, approvers: list[str] | None = None, **fields) -> i
         session.add(project)
         session.flush()
         _set_approvers(session, project, approvers or [])
-        return project.id
+        return row_id(project)
 
 
 def retrieve(actor: Actor, project_id: int) -> str:
@@ -255,14 +255,14 @@ def set_approvers(actor: Actor, project_id: int, emails: list[str]) -> str:
 
 def _set_approvers(session: Session, project: Project, emails: list[str]) -> str:
     wanted = {e.strip().lower() for e in emails if e.strip()}
-    users = session.exec(select(User).where(User.email.in_(wanted))).all()
+    users = session.exec(select(User).where(col(User.email).in_(wanted))).all()
     found = {u.email for u in users if u.is_active and u.role == Role.APPROVER}
     if missing := sorted(wanted - found):
         raise FieldProblems(
             {"approvers": f"Not active Accounting Approvers: {', '.join(missing)}."}
         )
-    session.exec(delete(ProjectApprover).where(ProjectApprover.project_id == project.id))
-    session.add_all(ProjectApprover(project_id=project.id, user_id=u.id) for u in users)
+    session.exec(delete(ProjectApprover).where(col(ProjectApprover.project_id) == project.id))
+    session.add_all(ProjectApprover(project_id=row_id(project), user_id=row_id(u)) for u in users)
     return ", ".join(sorted(found)) or "every Accounting Approver"
 
 
@@ -271,8 +271,8 @@ def approvers_of(session: Session, project_ids: list[int]) -> dict[int, list[str
     named: dict[int, list[str]] = {}
     for project_id, email in session.exec(
         select(ProjectApprover.project_id, User.email)
-        .join(User, User.id == ProjectApprover.user_id)
-        .where(ProjectApprover.project_id.in_(project_ids))
+        .join(User, col(User.id) == ProjectApprover.user_id)
+        .where(col(ProjectApprover.project_id).in_(project_ids))
         .order_by(User.email)
     ):
         named.setdefault(project_id, []).append(email)

@@ -8,10 +8,10 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from erp_dashboard import config
-from erp_dashboard.db import unit_of_work
+from erp_dashboard.db import rows_changed, unit_of_work
 from erp_dashboard.models import LoginThrottle, QbwcSession, UserSession, utcnow
 from erp_dashboard.names import QbwcStage
 from erp_dashboard.services import throttle
@@ -29,19 +29,19 @@ def purge(now: datetime | None = None) -> dict[str, int]:
         idle_before = min(now - IDLE_POLLS_KEPT, newest) if newest else now
         deleted = {
             "login_throttle": delete(LoginThrottle).where(
-                LoginThrottle.last_failure_at < now - throttle.KEPT
+                col(LoginThrottle.last_failure_at) < now - throttle.KEPT
             ),
             "user_session": delete(UserSession).where(
                 or_(
-                    UserSession.expires_at <= now,
-                    UserSession.last_seen_at <= idle_since(now, idle_minutes),
+                    col(UserSession.expires_at) <= now,
+                    col(UserSession.last_seen_at) <= idle_since(now, idle_minutes),
                 )
             ),
             "qbwc_session": delete(QbwcSession).where(
-                QbwcSession.stage == QbwcStage.IDLE, QbwcSession.created_at < idle_before
+                col(QbwcSession.stage) == QbwcStage.IDLE, col(QbwcSession.created_at) < idle_before
             ),
         }
-        return {table: session.execute(query).rowcount for table, query in deleted.items()}
+        return {table: rows_changed(session, query) for table, query in deleted.items()}
 
 
 async def purge_loop(every_seconds: float = 3600) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent
+from erp_dashboard.models import DecisionWait, ErpDaily, ErpEvent, table_of
 from erp_dashboard.names import ErpState
 
 DECISIONS = frozenset({"export", "reject", "link"})  # what ends a wait in Ready To Export
@@ -59,7 +59,7 @@ def count(session: Session, event: ErpEvent, sent_at: datetime | None) -> None:
     day = event.at.date()
     _add_one(
         session,
-        ErpDaily.__table__,
+        table_of(ErpDaily),
         {
             "day": day,
             "action": event.action,
@@ -71,7 +71,7 @@ def count(session: Session, event: ErpEvent, sent_at: datetime | None) -> None:
     if _is_decision(event.action, event.from_state) and sent_at is not None:
         waited = (event.at - sent_at).total_seconds()
         _add_one(
-            session, DecisionWait.__table__, {"week": week_of(day), "bucket": wait_bucket(waited)}
+            session, table_of(DecisionWait), {"week": week_of(day), "bucket": wait_bucket(waited)}
         )
 
 
@@ -85,7 +85,7 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
     daily: Counter[tuple[date, str, int, int]] = Counter()
     messages: dict[tuple[date, str, int, int], tuple[datetime, str]] = {}  # the latest
     waits: Counter[tuple[date, int]] = Counter()  # (week, bucket)
-    e = ErpEvent.__table__.c
+    e = table_of(ErpEvent).c
     rows = conn.execute(
         select(e.project_id, e.at, e.action, e.actor_id, e.qb_code, e.from_state, e.comment)
         .where(e.project_id.is_not(None))  # a QuickBooks job's own events are not transitions
@@ -106,15 +106,15 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> int:
             sent_at = at
         elif _is_decision(action, from_state) and sent_at is not None:
             waits[week_of(day), wait_bucket((at - sent_at).total_seconds())] += 1
-    conn.execute(delete(ErpDaily.__table__))
-    conn.execute(delete(DecisionWait.__table__))
+    conn.execute(delete(table_of(ErpDaily)))
+    conn.execute(delete(table_of(DecisionWait)))
     daily_rows = [
         {"day": d, "action": a, "actor_id": u, "qb_code": c, "n": n, "message": m}
         for (d, a, u, c), n in daily.items()
         for m in [messages.get((d, a, u, c), (None, ""))[1]]
     ]
     wait_rows = [{"week": w, "bucket": b, "n": n} for (w, b), n in waits.items()]
-    for table, values in ((ErpDaily.__table__, daily_rows), (DecisionWait.__table__, wait_rows)):
+    for table, values in ((table_of(ErpDaily), daily_rows), (table_of(DecisionWait), wait_rows)):
         for start in range(0, len(values), chunk):
             conn.execute(insert(table), values[start : start + chunk])
     return read

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from erp_dashboard.db import rows_changed
 from erp_dashboard.models import AppSetting, ErpEvent, ListCount, Project, utcnow
 from erp_dashboard.names import ErpState, JobList
 from erp_dashboard.services import rollup
@@ -93,7 +94,9 @@ def bump_count(session: Session, job_list: str, delta: int) -> None:
     """Add `delta` to a list's row count (a no-op for states outside the lists)."""
     if job_list:
         session.execute(
-            update(ListCount).where(ListCount.erp_list == job_list).values(n=ListCount.n + delta)
+            update(ListCount)
+            .where(col(ListCount.erp_list) == job_list)
+            .values(n=ListCount.n + delta)
         )
 
 
@@ -125,6 +128,7 @@ def move(
         )
     if (
         transition.role is Role.APPROVER
+        and actor is not None  # an approver's transition has one (checked above)
         and project.erp_sent_by_id == actor.id
         and duties_separated(session)
     ):
@@ -152,17 +156,18 @@ def move(
         "erp_changed_at": now,
         **changes,
     }
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Project)
         .where(
-            Project.id == project.id,
-            Project.erp_version == project.erp_version,
-            Project.erp_state == current.value,
+            col(Project.id) == project.id,
+            col(Project.erp_version) == project.erp_version,
+            col(Project.erp_state) == current.value,
         )
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise ConcurrentChange(
             f"Project “{project.name}” was changed by someone else at the same moment. "
             "Review it again."

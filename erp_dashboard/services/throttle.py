@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import LoginThrottle, utcnow
@@ -71,9 +71,9 @@ def forget(session: Session, scope: str, account: str, address: str) -> None:
     scope, account, address = _key(scope, account, address)
     session.execute(
         delete(LoginThrottle).where(
-            LoginThrottle.scope == scope,
-            LoginThrottle.account == account,
-            LoginThrottle.address == address,
+            col(LoginThrottle.scope) == scope,
+            col(LoginThrottle.account) == account,
+            col(LoginThrottle.address) == address,
         )
     )
 

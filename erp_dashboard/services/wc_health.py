@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from erp_dashboard import config
 from erp_dashboard.db import read_only
@@ -85,7 +85,7 @@ def session_summary(row: QbwcSession) -> str:
 def _waiting(session: Session) -> tuple[int, int]:
     """Work items QuickBooks has not answered yet, and of those the ones it was busy for."""
     unanswered = select(func.count()).where(
-        WorkItem.status.in_((WorkStatus.QUEUED, WorkStatus.SENT))
+        col(WorkItem.status).in_((WorkStatus.QUEUED, WorkStatus.SENT))
     )
     waiting = session.exec(unanswered).one()
     busy = session.exec(unanswered.where(WorkItem.attempts > 0)).one() if waiting else 0
@@ -98,18 +98,21 @@ def snapshot(now: datetime | None = None) -> Health:
     with read_only() as session:
         last = session.exec(
             select(QbwcSession.created_at, QbwcSession.last_seen_at)
-            .order_by(QbwcSession.created_at.desc())
+            .order_by(col(QbwcSession.created_at).desc())
             .limit(1)
         ).first()
         worked = session.exec(
             select(QbwcSession)
             .where(QbwcSession.stage != QbwcStage.IDLE)
-            .order_by(QbwcSession.created_at.desc())
+            .order_by(col(QbwcSession.created_at).desc())
             .limit(1)
         ).first()
         waiting, busy = _waiting(session)
         refused = session.get(AppSetting, REFUSED_SIGN_IN)
-    connected = None if last is None else (last.last_seen_at or last.created_at)
+    connected = None
+    if last is not None:
+        created_at, last_seen_at = last
+        connected = last_seen_at or created_at
     health = Health(
         connected_at=_minute(connected),
         summary=session_summary(worked) if worked else "",

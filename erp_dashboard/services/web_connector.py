@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from erp_dashboard import config, qbxml
 from erp_dashboard.db import unit_of_work
@@ -132,7 +132,8 @@ def _forget_idle_sessions(session: Session, now: datetime) -> None:
     """Sessions that had nothing to do are kept a day (the health panel needs the latest)."""
     session.execute(
         delete(QbwcSession).where(
-            QbwcSession.stage == QbwcStage.IDLE, QbwcSession.created_at < now - IDLE_SESSIONS_KEPT
+            col(QbwcSession.stage) == QbwcStage.IDLE,
+            col(QbwcSession.created_at) < now - IDLE_SESSIONS_KEPT,
         )
     )
 
@@ -141,7 +142,7 @@ def _end_unfinished_sessions(session: Session, now: datetime) -> None:
     """A new sign-in means the Web Connector gave up on any session still open (it runs one
     at a time): end those now, so what they sent is looked up before it goes again, and a
     late call on their tickets is refused."""
-    for row in session.exec(select(QbwcSession).where(QbwcSession.closed_at.is_(None))):
+    for row in session.exec(select(QbwcSession).where(col(QbwcSession.closed_at).is_(None))):
         row.closed_at = now
         _note(row, "Ended without closeConnection: a new Web Connector session began.")
         session.add(row)

@@ -298,8 +298,9 @@ def _request_document(
 ) -> str:
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}")
-    key = version_key(version)
-    if key is None or not version_key(MIN_QBXML_VERSION) <= key <= version_key(QBXML_VERSION):  # type: ignore[operator]
+    key, lowest, highest = (version_key(v) for v in (version, MIN_QBXML_VERSION, QBXML_VERSION))
+    assert lowest is not None and highest is not None  # our own constants are well formed
+    if key is None or not lowest <= key <= highest:
         raise ValueError(
             f"qbXML version must be {MIN_QBXML_VERSION} to {QBXML_VERSION}, not {version!r}"
         )
@@ -550,7 +551,7 @@ def _parse_customer_ret(el: etree._Element) -> CustomerRet:
         sublevel=_parse_int(el.findtext("Sublevel", "0"), "Sublevel"),
         time_created=_parse_datetime(el.findtext("TimeCreated"), "TimeCreated"),
         time_modified=_parse_datetime(el.findtext("TimeModified"), "TimeModified"),
-        **fields,  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]  # a dict of the optional fields, by name: mypy cannot match keys to parameters
     )
 
 

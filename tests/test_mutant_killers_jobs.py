@@ -112,3 +112,35 @@ def test_only_approvers_approve_updates_and_others_are_told_why(world, who):
         "this needs the Accounting Approver role."
     )
     assert world.project(pid).erp_state == "ready_to_update"
+
+
+def test_an_approved_update_records_its_approver_and_forgets_the_last_refusal(world):
+    pid = _synced(world, world.projects[0])
+    projects.update_project(world.admin, pid, city="Kent")
+    projects.send_to_erp(world.admin, pid)
+    with unit_of_work() as s:  # the last attempt was refused
+        s.exec(
+            update(Project)
+            .where(Project.id == pid)
+            .values(qb_error_code=3200, qb_error_message="out of date")
+        )
+    jobs.approve_update(world.approver2, pid, world.project(pid).erp_version)
+    project = world.project(pid)
+    assert project.erp_state == "updating"
+    assert (project.erp_decided_by_id, project.qb_error_code, project.qb_error_message) == (
+        world.approver2.id,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize("who", ["admin", "viewer"])
+def test_only_approvers_reject_projects_and_others_are_told_why(world, who):
+    pid = world.projects[0]
+    actor = getattr(world, who)
+    with pytest.raises(PermissionDenied) as refused:
+        jobs.reject(actor, pid, world.project(pid).erp_version, "no")
+    assert str(refused.value) == (
+        f"{actor.role.label}s cannot reject projects; this needs the Accounting Approver role."
+    )
+    assert world.project(pid).erp_state == "ready_to_export"

@@ -92,3 +92,49 @@ def test_a_record_marker_that_names_no_record_reads_as_unreadable():
     records.elements.clear()
     assert records.take(etree.Element(records.good, n="0")) == unreadable
     assert records.take(etree.Element("CustomerRet", n="0")) == unreadable
+
+
+def _rs(request_id: str, *records: str) -> str:
+    return (
+        f'<CustomerQueryRs requestID="{request_id}" statusCode="0" statusSeverity="Info" '
+        'statusMessage="Status OK">' + "".join(records) + "</CustomerQueryRs>"
+    )
+
+
+def test_a_cut_off_record_ends_at_its_response_and_is_named_as_quickbooks_wrote_it():
+    cut = (
+        "<CustomerRet><ListID>80000001-1</ListID><FullName>A &amp;amp; B &lt;x&gt; "
+        "&quot;q&quot; &apos;s&apos;\x01</FullName><Name>A"
+    )
+    nameless = "<CustomerRet><FullName>Nameless</FullName><Sublevel>"
+    xml = (
+        "<QBXML><QBXMLMsgsRs>"
+        + _rs("q1", cut)
+        + _rs("q2", _ret("80000002-1", "Good"), nameless)
+        + "</QBXMLMsgsRs></QBXML>"
+    )
+    first, second = qbxml.parse_response(xml)
+    repaired = "it was cut off; the response was repaired"
+    assert (first.request_id, first.customers) == ("q1", ())
+    assert first.skipped == (
+        f'CustomerRet #1 (ListID "80000001-1", FullName "A &amp; B <x> "q" \'s\'?") was '
+        f"skipped: {repaired}",
+    )
+    assert (second.request_id, [c.full_name for c in second.customers]) == ("q2", ["Good"])
+    assert second.skipped == (f'CustomerRet #2 (FullName "Nameless") was skipped: {repaired}',)
+
+
+def test_undecodable_bytes_in_a_damaged_answer_are_replaced_not_fatal():
+    xml = _query_rs(_ret("80000001-1", "Caf\udce9"), _ret("80000002-1", "A & B"))
+    [result] = qbxml.parse_response(xml.encode("utf-8", "surrogateescape"))  # a bare 0xE9
+    assert [c.full_name for c in result.customers] == ["Caf\ufffd"]
+    assert len(result.skipped) == 1
+
+
+def test_a_damaged_answer_with_nothing_readable_after_its_declaration_is_refused():
+    with pytest.raises(qbxml.QBXMLError, match="malformed or truncated"):
+        qbxml.parse_response(b'<?xml version="1.0"?>\x00<QBXML>')
+
+
+def test_each_damaged_answer_is_cut_apart_with_its_own_markers():
+    assert qbxml._Records().good != qbxml._Records().good

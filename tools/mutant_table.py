@@ -5,8 +5,9 @@
 
 "Killed" counts a mutant the tests failed on, or that ran past its time limit (a mutant
 that loops forever); "no tests" means no SQLite service test runs the mutated function.
-Mutants listed in tools/equivalent_mutants.txt (each with its reason) are ones no test can
-tell from the original; the last column leaves them out of the total.
+Mutants listed in tools/harmless_mutants.txt (each with its reason) are survivors no test
+can tell from the original (equivalent code, or code run once at import, before mutmut
+switches a mutant on); the last column leaves them out of the total.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ SURVIVED = {0}
 NOT_RUN = {None}
 
 
-def equivalent() -> set[str]:
-    """Mutant names of tools/equivalent_mutants.txt (`name  # reason` per line)."""
-    path = ROOT / "tools" / "equivalent_mutants.txt"
+def harmless() -> set[str]:
+    """Mutant names of tools/harmless_mutants.txt (`name  # reason` per line)."""
+    path = ROOT / "tools" / "harmless_mutants.txt"
     lines = path.read_text().splitlines() if path.exists() else []
     return {line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()}
 
@@ -48,10 +49,10 @@ def results(module: str) -> dict[str, int | None]:
 
 
 def main(argv: list[str]) -> int:
-    same = equivalent()
+    same = harmless()
     print(
         "| module | mutants | killed | survived | no tests / not run | killed % |"
-        " equivalent | killed % of the rest |"
+        " harmless | killed % of the rest |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     survivors: dict[str, list[str]] = {}
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> int:
         for module, alive in survivors.items():
             print(f"\n{module}: {len(alive)} survived")
             for name in alive:
-                print(f"  {name}{'  (equivalent)' if name in same else ''}")
+                print(f"  {name}{'  (harmless)' if name in same else ''}")
     return 0
 
 

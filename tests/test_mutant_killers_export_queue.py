@@ -5,6 +5,7 @@ an answer that matches nothing. Each test kills mutants that survived the rest o
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -13,8 +14,9 @@ from sqlmodel import select, update
 
 from erp_dashboard import qbxml
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import Project, WorkItem, utcnow
+from erp_dashboard.models import Project, QbJob, WorkItem, utcnow
 from erp_dashboard.services import export_queue, jobs, projects
+from erp_dashboard.services.state_machine import bump_count
 from tests.builders import drain
 
 
@@ -76,6 +78,8 @@ def test_a_successful_update_records_code_zero_and_when_it_synced(world, changed
     item, project = _item(changed), world.project(changed)
     assert (item.status, item.status_code, item.status_message) == ("done", 0, "Status OK")
     assert project.erp_state == "synced" and project.qb_edit_sequence == "7"
+    assert json.loads(project.qb_exported) == export_queue.exported_fields(project)
+    assert json.loads(project.qb_exported)["city"] == "Tacoma"
     assert start - timedelta(seconds=1) <= project.synced_at <= utcnow()
 
 
@@ -148,3 +152,125 @@ def test_a_stale_edit_sequence_retry_keeps_the_request_id_within_quickbooks_limi
     item = _item(changed)
     assert item.request_id == "x" * (qbxml.REQUEST_ID_MAX - 2) + "-r"
     assert (item.status, item.verify_first) == ("queued", True)
+
+
+# -- answers to an export (CustomerAdd) and to a look-up ---------------------------------
+
+
+def _exporting(world, pid: int) -> str:
+    """The export accepted and sent, recording no fields (as before migration 0011)."""
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    with unit_of_work() as s:
+        s.exec(update(WorkItem).where(WorkItem.project_id == pid).values(status="sent"))
+    return _item(pid).request_id
+
+
+def _job(list_id: str, name: str = "Project 1") -> qbxml.CustomerRet:
+    return qbxml.CustomerRet(list_id, "1", name, f"Acme Builders:{name}")
+
+
+def _added(rid: str, job: qbxml.CustomerRet) -> qbxml.QBResult:
+    return qbxml.QBResult(rid, "CustomerAddRs", 0, "Info", "Status OK", (job,))
+
+
+def test_an_export_answer_links_the_job_and_records_what_quickbooks_holds(world):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    start = utcnow()
+    assert _apply(export_queue.apply_add, _added(rid, _job("8000-1"))) == "done"
+    project = world.project(pid)
+    assert (project.erp_state, project.qb_list_id) == ("synced", "8000-1")
+    assert json.loads(project.qb_exported) == export_queue.exported_fields(project)
+    assert json.loads(project.qb_exported)["city"] == "Seattle"
+    assert start - timedelta(seconds=1) <= project.synced_at <= utcnow()
+    assert _item(pid).status_code == 0
+
+
+def test_the_job_a_customer_sync_saw_first_leaves_ready_to_import(world):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    with unit_of_work() as s:  # a customer sync listed the job before the answer came
+        s.add(QbJob(list_id="8000-1", full_name="Acme Builders:Project 1", erp_version=4))
+        s.add(QbJob(list_id="8000-2", full_name="Acme Builders:Other", erp_version=4))
+        bump_count(s, "ready_to_import", +2)
+    before = world.counts()
+    assert _apply(export_queue.apply_add, _added(rid, _job("8000-1"))) == "done"
+    with read_only() as s:
+        jobs_seen = {j.list_id: (j.erp_list, j.erp_version) for j in s.exec(select(QbJob))}
+    assert jobs_seen == {"8000-1": ("", 5), "8000-2": ("ready_to_import", 4)}
+    after = world.counts()
+    assert after["ready_to_import"] == before["ready_to_import"] - 1
+    assert after["synced"] == before["synced"] + 1
+
+
+def test_a_job_linked_to_another_project_fails_the_export_with_quickbooks_code(world):
+    first, second = world.projects[:2]
+    with unit_of_work() as s:
+        s.get(Project, first).qb_list_id = "8000-1"
+    rid = _exporting(world, second)
+    assert _apply(export_queue.apply_add, _added(rid, _job("8000-1", "Project 2"))) == "failed"
+    project, item = world.project(second), _item(second)
+    message = (
+        "QuickBooks job “Acme Builders:Project 2” is already linked to project “Project 1” "
+        "(N-Project 1); one QuickBooks job belongs to one project."
+    )
+    assert (project.erp_state, project.qb_error_code, project.qb_error_message) == (
+        "failed_to_export",
+        3100,
+        message,
+    )
+    assert (item.status, item.status_code) == ("failed", 3100)
+
+
+def test_a_job_already_linked_to_the_same_project_is_its_own(world):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    with unit_of_work() as s:  # learned from an earlier attempt
+        s.get(Project, pid).qb_list_id = "8000-1"
+    assert _apply(export_queue.apply_add, _added(rid, _job("8000-1"))) == "done"
+    assert world.project(pid).erp_state == "synced"
+
+
+def test_an_export_answered_ok_without_the_job_fails_instead_of_crashing(world):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    result = qbxml.QBResult(rid, "CustomerAddRs", 0, "Info", "Status OK")
+    assert _apply(export_queue.apply_add, result) == "failed"
+    assert world.project(pid).erp_state == "failed_to_export"
+
+
+@pytest.mark.parametrize(
+    ("apply", "kind"),
+    [(export_queue.apply_add, "CustomerAddRs"), (export_queue.apply_lookup, "CustomerQueryRs")],
+)
+def test_busy_answers_back_off_longer_each_time_and_say_what_quickbooks_said(world, apply, kind):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    for attempt in (1, 2):
+        start = utcnow()
+        busy = qbxml.QBResult(rid, kind, qbxml.LIST_MODIFIED, "Error", f"Busy {attempt}")
+        assert _apply(apply, busy) == "retry"
+        item = _item(pid)
+        assert (item.status, item.status_code, item.attempts) == (
+            "queued",
+            qbxml.LIST_MODIFIED,
+            attempt,
+        )
+        assert item.status_message.endswith(f"QuickBooks said: Busy {attempt}")
+        wait = export_queue.backoff(attempt)
+        assert start + wait - timedelta(seconds=1) <= item.not_before <= utcnow() + wait
+        with unit_of_work() as s:
+            s.exec(update(WorkItem).where(WorkItem.id == item.id).values(status="sent"))
+    assert export_queue.backoff(2) == 2 * export_queue.backoff(1)
+
+
+def test_a_refused_look_up_keeps_quickbooks_code_on_the_work_item(world):
+    pid = world.projects[0]
+    rid = _exporting(world, pid)
+    refused = qbxml.QBResult(rid, "CustomerQueryRs", qbxml.NO_PERMISSION, "Error", "No way")
+    assert _apply(export_queue.apply_lookup, refused) == "failed"
+    item, project = _item(pid), world.project(pid)
+    assert (item.status, item.status_code) == ("failed", qbxml.NO_PERMISSION)
+    assert project.qb_error_message == (
+        "While checking whether QuickBooks already has the job: No way"
+    )

@@ -138,3 +138,39 @@ def test_a_damaged_answer_with_nothing_readable_after_its_declaration_is_refused
 
 def test_each_damaged_answer_is_cut_apart_with_its_own_markers():
     assert qbxml._Records().good != qbxml._Records().good
+
+
+def test_a_record_with_no_name_or_id_is_skipped_by_its_number_alone():
+    [result] = qbxml.parse_response(_query_rs(_ret("80000001-1", "Good"), "<CustomerRet/>"))
+    assert result.skipped == ("CustomerRet #2 was skipped: it has no ListID and FullName",)
+
+
+# -- look-ups ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["FullName", "ListID"])
+def test_an_empty_look_up_key_still_names_its_key_so_it_never_queries_everyone(by):
+    root = _root(qbxml.customer_lookup_rqs([("r1", ""), ("r2", "Acme")], by=by))
+    queries = list(root.iter("CustomerQueryRq"))
+    assert [(q.get("requestID"), [(c.tag, c.text) for c in q]) for q in queries] == [
+        ("r1", [(by, None)]),
+        ("r2", [(by, "Acme")]),
+    ]
+
+
+def test_a_look_up_is_written_in_the_qbxml_version_asked_for():
+    xml = qbxml.customer_lookup_rqs([("r1", "Acme")], by="FullName", version="5.0")
+    assert xml.startswith('<?xml version="1.0" encoding="utf-8"?><?qbxml version="5.0"?>')
+
+
+@pytest.mark.parametrize(
+    ("items", "by", "message"),
+    [
+        ([("r1", "Acme")], "Name", "look up by FullName or ListID"),
+        ([], "FullName", "a batch needs at least one request"),
+    ],
+)
+def test_a_look_up_that_cannot_be_written_says_why(items, by, message):
+    with pytest.raises(ValueError) as refused:
+        qbxml.customer_lookup_rqs(items, by=by)
+    assert str(refused.value) == message

@@ -56,7 +56,9 @@ bench: $(VENV)/.test
 # against the SQLite service tests; not part of CI. Results are kept in ./mutants/ and only
 # new or changed mutants run again (`MUTANTS='erp_dashboard.qbxml.*'` narrows the run).
 # Tests copied into mutants/ look for the spec in ./shared, so that links to ../shared.
+# The test databases go to memory (/dev/shm) when there is one: the run is mostly their writes.
 mutants: $(VENV)/.mutants
 	test -e shared || test ! -d ../shared || ln -s ../shared shared
-	nice -n 19 $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
+	$(if $(wildcard /dev/shm),TMPDIR=/dev/shm) nice -n 19 $(VENV)/bin/mutmut run \
+		--max-children $(or $(JOBS),2) $(MUTANTS)
 	$(PY) -m tools.mutant_table --survivors

@@ -4,14 +4,15 @@
   default cost (64 MiB, 3 passes) that is most of each test's set-up, and the mutation run
   repeats the covering tests for every mutant. The hashes stay real argon2 hashes, checked
   the same way; only the cost differs.
-- Tests without a database first, then the rest, each fastest first (by the durations of
-  mutmut's own stats run): mutmut stops at the first failure, so a mutant that some quick
-  test kills costs only that test.
+- The tests most about the mutated module first (FIRST), then those without a database,
+  each fastest first (by the durations of mutmut's own stats run): mutmut stops at the
+  first failure, so a mutant that some quick, close test kills costs only that test.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -32,6 +33,42 @@ def _durations() -> dict[str, float]:
         return {}
 
 
+FIRST = {
+    "erp_dashboard.qbxml": ["qbxml", "simulator", "exact_rules", "quickbooks_unhappy"],
+    "erp_dashboard.services.export_queue": [
+        "export_queue",
+        "exact_rules",
+        "web_connector_service",
+        "quickbooks_unhappy",
+        "qbwc_unhappy_http",
+        "updates_service",
+    ],
+    "erp_dashboard.services.jobs": ["jobs", "jobs_service", "exact_rules", "updates_service"],
+    "erp_dashboard.services.state_machine": ["state_machine", "jobs_service", "exact_rules"],
+    "erp_dashboard.services.auth": ["auth", "auth_service", "auth_hardening", "session_idle"],
+}
+
+
+def _first(mutant: str) -> list[str]:
+    """The test files (tests/test_<name>.py, tests/test_mutant_killers_<name>.py) closest
+    to the mutant's module, closest first."""
+    module = mutant.rsplit(".", 1)[0]
+    return FIRST.get(module, [])
+
+
 def pytest_collection_modifyitems(session, config, items) -> None:
     durations = _durations()
-    items.sort(key=lambda item: ("db" in item.fixturenames, durations.get(item.nodeid, 1.0)))
+    first = _first(os.environ.get("MUTANT_UNDER_TEST", ""))
+
+    def rank(item) -> int:
+        name = item.nodeid.split("::")[0].removeprefix("tests/").removesuffix(".py")
+        name = name.removeprefix("test_mutant_killers_").removeprefix("test_")
+        return first.index(name) if name in first else len(first)
+
+    items.sort(
+        key=lambda item: (
+            rank(item),
+            "db" in item.fixturenames,
+            durations.get(item.nodeid, 1.0),
+        )
+    )

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select, update
 
 from erp_dashboard import qbxml
@@ -274,3 +275,56 @@ def test_a_refused_look_up_keeps_quickbooks_code_on_the_work_item(world):
     assert project.qb_error_message == (
         "While checking whether QuickBooks already has the job: No way"
     )
+
+
+# -- what is handed out, and when --------------------------------------------------------
+
+
+def test_an_item_waiting_out_its_backoff_is_not_handed_out_until_then(world):
+    pid = world.projects[0]
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    later = utcnow() + timedelta(minutes=5)
+    with unit_of_work() as s:
+        s.exec(update(WorkItem).where(WorkItem.project_id == pid).values(not_before=later))
+    with unit_of_work() as s:
+        assert export_queue.claim_batch(s, 10, "t1", kind="add", verify=False) == []
+    with unit_of_work() as s:
+        s.exec(update(WorkItem).where(WorkItem.project_id == pid).values(not_before=utcnow()))
+    with unit_of_work() as s:
+        [claimed] = export_queue.claim_batch(s, 10, "t2", kind="add", verify=False)
+    assert claimed.request_id == _item(pid).request_id
+    assert (_item(pid).status, _item(pid).ticket_hash) == ("sent", "t2")
+
+
+@pytest.mark.parametrize(("edit_sequence", "verify_first"), [("", True), ("7", False)])
+def test_an_update_without_the_jobs_edit_sequence_reads_it_first(
+    world, changed, edit_sequence, verify_first
+):
+    with unit_of_work() as s:
+        s.get(Project, changed).qb_edit_sequence = edit_sequence
+    jobs.approve_update(world.approver, changed, world.project(changed).erp_version)
+    item = _item(changed)
+    assert (item.kind, item.status, item.verify_first) == ("mod", "queued", verify_first)
+
+
+def test_an_item_another_sender_claimed_meanwhile_is_not_handed_out_twice(world):
+    """Between this sender's SELECT and its compare-and-set UPDATE, another sender claims
+    the item (played here on the same connection, just before the UPDATE)."""
+    pid = world.projects[0]
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    with unit_of_work() as s:
+        conn = s.connection()
+
+        def another_sender(_conn, cursor, statement, *_args) -> None:
+            if statement.startswith("UPDATE qb_work_item") and not raced:
+                raced.append(statement)
+                cursor.execute("UPDATE qb_work_item SET status = 'sent', ticket_hash = 'other'")
+
+        raced: list[str] = []
+        event.listen(conn, "before_cursor_execute", another_sender)
+        try:
+            assert export_queue.claim_batch(s, 10, "mine", kind="add", verify=False) == []
+        finally:
+            event.remove(conn, "before_cursor_execute", another_sender)
+    assert raced
+    assert (_item(pid).status, _item(pid).ticket_hash) == ("sent", "other")

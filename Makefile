@@ -53,12 +53,16 @@ bench: $(VENV)/.test
 	$(PY) -m benchmarks.jobs_tab
 
 # Mutation testing (mutmut, configured in pyproject.toml) of the core services and qbxml.py
-# against the SQLite service tests; not part of CI. Results are kept in ./mutants/ and only
-# new or changed mutants run again (`MUTANTS='erp_dashboard.qbxml.*'` narrows the run).
+# against the SQLite service tests; not part of CI. First each mutant meets the 60 covering
+# tests closest to its module; then each survivor meets every test that covers it. Results
+# stay in ./mutants/: only new or changed mutants run the first pass again.
 # Tests copied into mutants/ look for the spec in ./shared, so that links to ../shared.
 # The test databases go to memory (/dev/shm) when there is one: the run is mostly their writes.
+MUTMUT := $(if $(wildcard /dev/shm),TMPDIR=/dev/shm) nice -n 19 $(VENV)/bin/mutmut run \
+	--max-children $(or $(JOBS),2)
 mutants: $(VENV)/.mutants
 	test -e shared || test ! -d ../shared || ln -s ../shared shared
-	$(if $(wildcard /dev/shm),TMPDIR=/dev/shm) nice -n 19 $(VENV)/bin/mutmut run \
-		--max-children $(or $(JOBS),2) $(MUTANTS)
+	MUTANTS_FIRST_TESTS=60 $(MUTMUT) $(MUTANTS)
+	survivors="$$($(PY) -m tools.mutant_table --names)"; \
+		test -z "$$survivors" || $(MUTMUT) $$survivors
 	$(PY) -m tools.mutant_table --survivors

@@ -144,3 +144,39 @@ def test_only_approvers_reject_projects_and_others_are_told_why(world, who):
         f"{actor.role.label}s cannot reject projects; this needs the Accounting Approver role."
     )
     assert world.project(pid).erp_state == "ready_to_export"
+
+
+# -- what an export refused says ---------------------------------------------------------
+
+
+def test_an_export_to_a_customer_quickbooks_no_longer_has_says_to_choose_another(world):
+    pid = world.projects[0]
+    version = world.project(pid).erp_version
+    [outcome] = jobs.export_projects(
+        world.approver, [jobs.ExportChoice(pid, version, "80000099-1700000000")]
+    )
+    assert outcome == jobs.Outcome(
+        pid,
+        False,
+        "The customer chosen for “Project 1” no longer exists in QuickBooks; choose another.",
+    )
+
+
+def test_an_export_quickbooks_cannot_store_is_refused_with_every_reason(world):
+    pid = world.projects[0]
+    with unit_of_work() as s:  # rows written before today's checks, or by an import
+        s.exec(
+            update(Project)
+            .where(Project.id == pid)
+            .values(city="Kent, WA", description="Costs in €")
+        )
+    [outcome] = jobs.export_projects(world.approver, [world.choice(pid)])
+    assert outcome == jobs.Outcome(
+        pid,
+        False,
+        "“Project 1” cannot go to QuickBooks: "
+        "Description contains characters QuickBooks cannot store ('€'); only ISO-8859-1 "
+        "(Latin-1) text without control characters is allowed. "
+        "The address contains a comma, which QuickBooks does not accept.",
+    )
+    assert world.project(pid).erp_state == "ready_to_export"

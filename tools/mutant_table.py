@@ -2,6 +2,7 @@
 
     python -m tools.mutant_table              # the table (Markdown)
     python -m tools.mutant_table --survivors  # and each surviving mutant, by module
+    python -m tools.mutant_table --names      # only the survivors' names (for `mutmut run`)
 
 "Killed" counts a mutant the tests failed on, or that ran past its time limit (a mutant
 that loops forever); "no tests" means no SQLite service test runs the mutated function.
@@ -50,6 +51,10 @@ def results(module: str) -> dict[str, int | None]:
 
 def main(argv: list[str]) -> int:
     same = harmless()
+    if "--names" in argv:
+        for module in MODULES:
+            print("\n".join(n for n, code in results(module).items() if code in SURVIVED))
+        return 0
     print(
         "| module | mutants | killed | survived | no tests / not run | killed % |"
         " harmless | killed % of the rest |"

@@ -7,6 +7,9 @@
 - The tests most about the mutated module first (FIRST), then those without a database,
   each fastest first (by the durations of mutmut's own stats run): mutmut stops at the
   first failure, so a mutant that some quick, close test kills costs only that test.
+- With MUTANTS_FIRST_TESTS=n, only the first n of those: a first pass that a mutant
+  survives is cheap, and `make mutants` then runs each survivor again against every test
+  that covers it (so a survivor is one that all of them let through).
 """
 
 from __future__ import annotations
@@ -72,3 +75,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             durations.get(item.nodeid, 1.0),
         )
     )
+    first_n = int(os.environ.get("MUTANTS_FIRST_TESTS") or 0)
+    if first_n and len(items) > first_n:
+        config.hook.pytest_deselected(items=items[first_n:])
+        del items[first_n:]

@@ -60,8 +60,11 @@ def _first(mutant: str) -> list[str]:
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return  # mutmut collecting, timing or checking the tests themselves: all of them
     durations = _durations()
-    first = _first(os.environ.get("MUTANT_UNDER_TEST", ""))
+    first = _first(mutant)
 
     def rank(item) -> int:
         name = item.nodeid.split("::")[0].removeprefix("tests/").removesuffix(".py")

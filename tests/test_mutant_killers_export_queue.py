@@ -328,3 +328,13 @@ def test_an_item_another_sender_claimed_meanwhile_is_not_handed_out_twice(world)
             event.remove(conn, "before_cursor_execute", another_sender)
     assert raced
     assert (_item(pid).status, _item(pid).ticket_hash) == ("sent", "other")
+
+
+def test_names_in_flight_are_matched_as_quickbooks_compares_them_case_folded(world):
+    pid = world.projects[0]
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    with read_only() as s:
+        assert export_queue.in_flight_names(s, ["ACME BUILDERS:PROJECT 1", "Acme:Other"]) == {
+            "acme builders:project 1": "Project 1"
+        }
+        assert export_queue.in_flight_names(s, []) == {}

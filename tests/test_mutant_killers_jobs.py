@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import update
+from sqlmodel import select, update
 
-from erp_dashboard.db import unit_of_work
-from erp_dashboard.models import Project
+from erp_dashboard.db import read_only, unit_of_work
+from erp_dashboard.models import ErpEvent, Project
 from erp_dashboard.services import jobs, projects
 from erp_dashboard.services.errors import InvalidInput, PermissionDenied
 from tests.builders import drain
@@ -180,3 +180,34 @@ def test_an_export_quickbooks_cannot_store_is_refused_with_every_reason(world):
         "The address contains a comma, which QuickBooks does not accept.",
     )
     assert world.project(pid).erp_state == "ready_to_export"
+
+
+def test_an_accepted_export_says_so_and_records_the_customer_chosen(world):
+    pid = world.projects[0]
+    [outcome] = jobs.export_projects(world.approver, [world.choice(pid, "Bayside Properties")])
+    assert outcome == jobs.Outcome(pid, True, "“Project 1” is on its way to QuickBooks.")
+    with read_only() as s:
+        last = s.exec(
+            select(ErpEvent).where(ErpEvent.project_id == pid).order_by(ErpEvent.id.desc())
+        ).first()
+    assert (last.action, last.actor_id, last.comment) == (
+        "export",
+        world.approver.id,
+        "customer Bayside Properties",
+    )
+
+
+def test_an_export_of_nothing_is_refused_with_what_to_do(world):
+    with pytest.raises(InvalidInput) as refused:
+        jobs.export_projects(world.approver, [])
+    assert str(refused.value) == "Accept at least one project and choose its customer."
+
+
+@pytest.mark.parametrize("who", ["admin", "viewer"])
+def test_only_approvers_export_and_others_are_told_why(world, who):
+    actor = getattr(world, who)
+    with pytest.raises(PermissionDenied) as refused:
+        jobs.export_projects(actor, [world.choice(world.projects[0])])
+    assert str(refused.value) == (
+        f"{actor.role.label}s cannot export projects; this needs the Accounting Approver role."
+    )

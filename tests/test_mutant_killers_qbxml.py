@@ -174,3 +174,28 @@ def test_a_look_up_that_cannot_be_written_says_why(items, by, message):
     with pytest.raises(ValueError) as refused:
         qbxml.customer_lookup_rqs(items, by=by)
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        (JobFields(name="", parent_list_id=PARENT), "a job needs a name"),
+        (
+            JobFields(name="Clinic", parent_list_id=""),
+            'job "Clinic" needs the ListID of its parent customer',
+        ),
+        (
+            JobFields(name="Clinic", parent_list_id=PARENT, job_status="Done"),
+            "job_status must be one of ('Awarded', 'Closed', 'InProgress', 'None', "
+            "'NotAwarded', 'Pending'), not 'Done'",
+        ),
+    ],
+)
+def test_a_job_quickbooks_would_refuse_is_not_written_and_says_why(job, message):
+    for build in (
+        lambda: qbxml.customer_add_rq("r1", job),
+        lambda: qbxml.customer_mod_rq("r1", "80000002-1", "7", job),
+    ):
+        with pytest.raises(ValueError) as refused:
+            build()
+        assert str(refused.value) == message

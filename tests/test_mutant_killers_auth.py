@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import select
 
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import UserSession, utcnow
+from erp_dashboard.models import PeopleEvent, UserSession, utcnow
 from erp_dashboard.services import auth
-from erp_dashboard.services.errors import NotSignedIn
+from erp_dashboard.services.errors import InvalidInput, NotSignedIn
+from erp_dashboard.services.permissions import Role
 from tests.builders import PASSWORD
 
 # -- where sign-in leads back to ----------------------------------------------------------
@@ -99,3 +100,35 @@ def test_an_unknown_session_asks_to_sign_in(world):
     found = auth.actors_for([token, "no-such-token"])
     assert found[token].email == "ann@example.com"
     assert str(found["no-such-token"]) == "Please sign in."
+
+
+# -- a person added is recorded, with who added them -------------------------------------
+
+
+def test_adding_a_person_is_recorded_with_who_whom_and_how(world):
+    with unit_of_work() as s:
+        first = auth.create_user(s, "cat@example.com", "Cat", "x" * 12, Role.VIEWER)
+        second = auth.create_user(
+            s, "dan@example.com", "Dan", "y" * 12, Role.ADMIN, company_admin=True, by=world.admin
+        )
+        first_id, second_id = first.id, second.id
+        assert (first.is_company_admin, second.is_company_admin) == (False, True)
+    with read_only() as s:
+        added = s.exec(select(PeopleEvent).where(PeopleEvent.user_id.in_([first_id, second_id])))
+        trail = sorted((e.user_id, e.actor_id, e.action, e.detail) for e in added)
+    assert trail == [
+        (first_id, None, "add", "Added as Viewer"),
+        (second_id, world.admin.id, "add", "Added as Project Admin, company admin"),
+    ]
+
+
+def test_passwords_are_refused_below_twelve_and_above_the_limit_with_the_limit(world):
+    with unit_of_work() as s, pytest.raises(InvalidInput) as short:
+        auth.create_user(s, "eve@example.com", "Eve", "x" * 11, Role.VIEWER)
+    assert str(short.value) == "Passwords need at least 12 characters."
+    with pytest.raises(InvalidInput) as wrong:
+        auth.sign_in("ann@example.com", "x" * auth.MAX_PASSWORD)  # at the limit: just wrong
+    assert str(wrong.value) == auth.BAD_CREDENTIALS
+    with pytest.raises(InvalidInput) as long:
+        auth.sign_in("ann@example.com", "x" * (auth.MAX_PASSWORD + 1))
+    assert str(long.value) == "A password has at most 1,024 characters."

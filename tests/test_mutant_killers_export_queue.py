@@ -15,7 +15,7 @@ from sqlmodel import select, update
 
 from erp_dashboard import qbxml
 from erp_dashboard.db import read_only, unit_of_work
-from erp_dashboard.models import Project, QbJob, WorkItem, utcnow
+from erp_dashboard.models import Project, QbJob, QbwcSession, WorkItem, utcnow
 from erp_dashboard.services import export_queue, jobs, projects
 from erp_dashboard.services.state_machine import bump_count
 from tests.builders import drain
@@ -338,3 +338,105 @@ def test_names_in_flight_are_matched_as_quickbooks_compares_them_case_folded(wor
             "acme builders:project 1": "Project 1"
         }
         assert export_queue.in_flight_names(s, []) == {}
+
+
+# -- items in flight, lost answers, orphans ----------------------------------------------
+
+
+def _sent(world, pids: list[int], ticket: str | None) -> list[str]:
+    """Export each project and mark its item sent in session `ticket`; the requestIDs."""
+    jobs.export_projects(world.approver, [world.choice(pid) for pid in pids])
+    with unit_of_work() as s:
+        s.exec(
+            update(WorkItem)
+            .where(WorkItem.project_id.in_(pids))
+            .values(status="sent", ticket_hash=ticket)
+        )
+    return [_item(pid).request_id for pid in pids]
+
+
+def test_only_the_items_asked_for_and_still_sent_are_in_flight(world):
+    first, second, third = world.projects
+    rids = _sent(world, [first, second, third], "t1")
+    with unit_of_work() as s:
+        s.exec(update(WorkItem).where(WorkItem.project_id == third).values(status="done"))
+    with read_only() as s:
+        assert set(export_queue.in_flight(s, [rids[0], rids[2]])) == {rids[0]}
+        assert export_queue.count(s, "sent", "t1") == 2
+        assert export_queue.count(s, "sent", "t2") == 0
+        assert export_queue.count(s, "sent") == 2
+
+
+def test_names_in_flight_are_only_those_asked_for_and_still_with_quickbooks(world):
+    first, second, _ = world.projects
+    jobs.export_projects(world.approver, [world.choice(first), world.choice(second)])
+    with unit_of_work() as s:
+        s.get(Project, second).erp_state = "synced"
+    with read_only() as s:
+        names = ["Acme Builders:Project 2", "Acme Builders:Project 3"]
+        assert export_queue.in_flight_names(s, names) == {}
+        assert export_queue.in_flight_names(s, ["Acme Builders:Project 1"]) == {
+            "acme builders:project 1": "Project 1"
+        }
+
+
+def test_unanswered_items_of_a_session_are_looked_up_again_then_given_up(world):
+    first, second, third = world.projects
+    _sent(world, [first, second], "t1")
+    _sent(world, [third], "t2")
+    reason = "QuickBooks said 0x80040400"
+    for attempt in range(1, export_queue.MAX_ATTEMPTS):
+        with unit_of_work() as s:
+            assert export_queue.requeue_unanswered(s, "t1", reason) == 0
+        item = _item(first)
+        assert (item.status, item.verify_first, item.attempts, item.ticket_hash) == (
+            "queued",
+            True,
+            attempt,
+            None,
+        )
+        assert item.status_message == f"QuickBooks' answer was lost ({reason}); checking again."
+        with unit_of_work() as s:
+            s.exec(
+                update(WorkItem)
+                .where(WorkItem.project_id.in_([first, second]))
+                .values(status="sent", ticket_hash="t1")
+            )
+    assert _item(third).status == "sent"  # another session's item
+    with unit_of_work() as s:
+        assert export_queue.requeue_unanswered(s, "t1", reason) == 2
+    project = world.project(first)
+    assert (project.erp_state, project.qb_error_code) == ("failed_to_export", -1)
+    assert project.qb_error_message == (
+        f"QuickBooks' answer could not be read {export_queue.MAX_ATTEMPTS} times: {reason}"
+    )
+
+
+def test_items_of_closed_expired_or_no_session_are_released_to_be_looked_up(world):
+    pids = [*world.projects, world.new_project("Project 4")]
+    now = utcnow()
+    with unit_of_work() as s:
+        s.add(QbwcSession(ticket_hash="closed", expires_at=now + timedelta(hours=1), closed_at=now))
+        s.add(QbwcSession(ticket_hash="expired", expires_at=now))
+        s.add(QbwcSession(ticket_hash="live", expires_at=now + timedelta(microseconds=1)))
+    for pid, ticket in zip(pids, ["closed", "expired", None, "live"], strict=True):
+        _sent(world, [pid], ticket)
+    with unit_of_work() as s:
+        assert export_queue.release_orphans(s, now) == 3
+    assert [(_item(pid).status, _item(pid).verify_first) for pid in pids] == [
+        ("queued", True),
+        ("queued", True),
+        ("queued", True),
+        ("sent", False),
+    ]
+
+
+def test_an_item_is_due_at_its_not_before_exactly(world, monkeypatch):
+    pid = world.projects[0]
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    now = utcnow()
+    monkeypatch.setattr(export_queue, "utcnow", lambda: now)
+    with unit_of_work() as s:
+        s.exec(update(WorkItem).where(WorkItem.project_id == pid).values(not_before=now))
+    with unit_of_work() as s:
+        assert len(export_queue.claim_batch(s, 10, "t1", kind="add", verify=False)) == 1

@@ -13,7 +13,7 @@ from sqlmodel import select, update
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import ErpEvent, Project
 from erp_dashboard.services import jobs, projects
-from erp_dashboard.services.errors import InvalidInput, PermissionDenied
+from erp_dashboard.services.errors import InvalidInput, NotFound, PermissionDenied
 from tests.builders import drain
 
 
@@ -211,3 +211,19 @@ def test_only_approvers_export_and_others_are_told_why(world, who):
     assert str(refused.value) == (
         f"{actor.role.label}s cannot export projects; this needs the Accounting Approver role."
     )
+
+
+def test_a_decision_on_a_project_that_does_not_exist_says_which(world):
+    with pytest.raises(NotFound) as refused:
+        jobs.reject(world.approver, 999_999, 1, "no")
+    assert str(refused.value) == "Project 999999 does not exist."
+
+
+def test_every_reason_quickbooks_cannot_store_a_project_is_named():
+    project = Project(
+        name=" ", number="N", street="1 Main St", city="Kent\tWA", state="WA", postal_code="1"
+    )
+    assert jobs.export_problems(project) == [  # a tab QuickBooks could store, not in an address
+        "The name is empty.",
+        "A field contains a line break or another control character.",
+    ]

@@ -5,6 +5,8 @@ parsed at its edges. Each test kills mutants that survived the rest of the suite
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from lxml import etree
 
@@ -199,3 +201,89 @@ def test_a_job_quickbooks_would_refuse_is_not_written_and_says_why(job, message)
         with pytest.raises(ValueError) as refused:
             build()
         assert str(refused.value) == message
+
+
+# -- a CustomerRet as the simulated QuickBooks writes it ---------------------------------
+
+
+def _children(el: etree._Element) -> list[tuple[str, str | None]]:
+    return [(child.tag, child.text) for child in el]
+
+
+def test_a_customer_ret_keeps_its_identity_even_empty_and_leaves_out_empty_fields():
+    ret = qbxml.CustomerRet(
+        "", "", "", "", parent_list_id="80000001-1", is_active=False, sublevel=1
+    )
+    el = qbxml.customer_ret_element(ret)
+    assert _children(el) == [
+        ("ListID", ""),
+        ("EditSequence", ""),
+        ("Name", ""),
+        ("FullName", ""),
+        ("IsActive", "false"),
+        ("ParentRef", None),
+        ("Sublevel", "1"),
+        ("JobStatus", "None"),
+    ]
+    assert _children(el.find("ParentRef")) == [("ListID", "80000001-1")]
+
+
+def test_a_customer_ret_writes_its_times_in_utc_unless_they_say_otherwise():
+    naive = datetime(2024, 1, 2, 3, 4, 5, 678)
+    aware = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-8)))
+    ret = qbxml.CustomerRet("1", "2", "N", "N", time_created=naive, time_modified=aware)
+    el = qbxml.customer_ret_element(ret)
+    assert el.findtext("TimeCreated") == "2024-01-02T03:04:05+00:00"
+    assert el.findtext("TimeModified") == "2024-01-02T03:04:05-08:00"
+    assert el.findtext("IsActive") == "true"
+    assert (
+        qbxml.customer_ret_element(qbxml.CustomerRet("1", "2", "N", "N")).find("TimeCreated")
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "active"), [("1", True), ("true", True), ("", True), ("0", False), ("false", False)]
+)
+def test_is_active_is_read_as_quickbooks_writes_it(text, active):
+    [result] = qbxml.parse_response(_query_rs(_ret("1", "N", f"<IsActive>{text}</IsActive>")))
+    assert [c.is_active for c in result.customers] == [active]
+
+
+# -- what QuickBooks says about itself (strHCPResponse) ----------------------------------
+
+
+HOST = (
+    "<QBXML><QBXMLMsgsRs><HostQueryRs><HostRet><ProductName>QuickBooks Pro</ProductName>"
+    "<MajorVersion>33</MajorVersion><MinorVersion>7</MinorVersion>"
+    "<SupportedQBXMLVersion>12.0</SupportedQBXMLVersion><SupportedQBXMLVersion/>"
+    "<SupportedQBXMLVersion>13.0</SupportedQBXMLVersion>{extra}</HostRet></HostQueryRs>"
+    "</QBXMLMsgsRs></QBXML>"
+)
+
+
+def test_the_host_answer_is_read_whole_and_empty_versions_are_ignored():
+    host = qbxml.parse_host_response(HOST.format(extra=""))
+    assert host == qbxml.HostInfo("QuickBooks Pro", 33, 7, ("12.0", "13.0"), "", "")
+
+
+def test_a_damaged_host_answer_is_still_read_as_text_or_bytes():
+    damaged = '<?xml version="1.0"?>' + HOST.format(extra="<QBFileMode>A & B</QBFileMode>")
+    for text in (damaged, damaged.encode()):
+        host = qbxml.parse_host_response(text)
+        assert (host.major, host.minor, host.versions) == (33, 7, ("12.0", "13.0"))
+
+
+def test_a_company_answer_alone_still_names_the_company():
+    text = (
+        "<QBXML><QBXMLMsgsRs><CompanyQueryRs><CompanyRet><CompanyName> Acme </CompanyName>"
+        "</CompanyRet></CompanyQueryRs></QBXMLMsgsRs></QBXML>"
+    )
+    assert qbxml.parse_host_response(text) == qbxml.HostInfo(company_name="Acme")
+
+
+def test_a_host_answer_with_a_doctype_anywhere_is_not_read():
+    text = HOST.format(extra="").replace(
+        "<QBXMLMsgsRs>", '<!DOCTYPE x [<!ENTITY e "e">]><QBXMLMsgsRs>'
+    )
+    assert qbxml.parse_host_response(text) == qbxml.HostInfo()

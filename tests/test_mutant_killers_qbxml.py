@@ -287,3 +287,70 @@ def test_a_host_answer_with_a_doctype_anywhere_is_not_read():
         "<QBXMLMsgsRs>", '<!DOCTYPE x [<!ENTITY e "e">]><QBXMLMsgsRs>'
     )
     assert qbxml.parse_host_response(text) == qbxml.HostInfo()
+
+
+# -- queries and the rest of a record ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"full_names": []}, "an empty list of list_ids or full_names would query every customer"),
+        ({"list_ids": []}, "an empty list of list_ids or full_names would query every customer"),
+        (
+            {"list_ids": ["1"], "full_names": ["A"]},
+            "query by list_ids, by full_names or by filters, not a mix",
+        ),
+        ({"max_returned": 0}, "max_returned must be at least 1"),
+        (
+            {"active_status": "Some"},
+            "active_status must be one of ('ActiveOnly', 'InactiveOnly', 'All')",
+        ),
+        ({"iterator": "Go"}, "iterator must be one of ('Start', 'Continue', 'Stop')"),
+        ({"iterator": "Stop"}, 'iterator="Stop" needs an iterator_id'),
+        ({"iterator": "Continue"}, 'iterator="Continue" needs an iterator_id'),
+    ],
+)
+def test_a_query_that_cannot_be_written_says_why(kwargs, message):
+    with pytest.raises(ValueError) as refused:
+        qbxml.customer_query_rq("q1", **kwargs)
+    assert str(refused.value) == message
+
+
+def test_a_batch_with_an_unknown_error_mode_says_which_there_are():
+    with pytest.raises(ValueError) as refused:
+        qbxml.customer_add_rqs([("r1", JOB)], on_error="ignore")
+    assert str(refused.value) == (
+        "on_error must be one of ('continueOnError', 'rollbackOnError', 'stopOnError')"
+    )
+
+
+@pytest.mark.parametrize("key", ["list_ids", "full_names"])
+def test_an_empty_query_key_is_still_written(key):
+    tag = {"list_ids": "ListID", "full_names": "FullName"}[key]
+    [rq] = _root(qbxml.customer_query_rq("q1", **{key: ["", "X"]})).iter("CustomerQueryRq")
+    assert _children(rq) == [(tag, None), (tag, "X")]
+
+
+def test_an_update_clears_the_dates_and_fields_the_project_no_longer_has():
+    [mod] = _root(qbxml.customer_mod_rq("r1", "80000002-1", "7", JOB)).iter("CustomerMod")
+    assert mod.find("JobStartDate") is not None and mod.findtext("JobStartDate") == ""
+    assert mod.find("JobProjectedEndDate") is not None and mod.find("JobDesc") is not None
+
+
+def test_the_rest_of_a_record_is_read_or_skipped_by_name():
+    [result] = qbxml.parse_response(
+        _query_rs(
+            "<CustomerRet><ListID>1</ListID><FullName>Acme:Site:Hall</FullName></CustomerRet>",
+            _ret("2", "B", "<TimeModified>x</TimeModified>"),
+            _ret("3", "C", "<JobStatus>Done</JobStatus>"),
+        )
+    )
+    [hall] = result.customers
+    assert (hall.name, hall.edit_sequence) == ("Hall", "")
+    assert result.skipped == (
+        'CustomerRet #2 (ListID "2", FullName "B") was skipped: '
+        'TimeModified "x" is not a date-time',
+        'CustomerRet #3 (ListID "3", FullName "C") was skipped: JobStatus "Done" is not one '
+        "of Awarded, Closed, InProgress, None, NotAwarded, Pending",
+    )

@@ -354,3 +354,59 @@ def test_the_rest_of_a_record_is_read_or_skipped_by_name():
         'CustomerRet #3 (ListID "3", FullName "C") was skipped: JobStatus "Done" is not one '
         "of Awarded, Closed, InProgress, None, NotAwarded, Pending",
     )
+
+
+# -- documents refused whole -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("xml", "message"),
+    [
+        (" ", "the qbXML document is empty"),
+        ('<?xml version="1.0"?>', "the qbXML document is empty"),
+        ("<Foo/>", "expected a <QBXML> document, got <Foo>"),
+        ("<QBXML/>", "the qbXML document has no QBXMLMsgsRs element"),
+        (
+            '<!DOCTYPE QBXML [<!ENTITY e "x">]><QBXML/>',
+            "the qbXML document has a DOCTYPE, which is refused",
+        ),
+        (
+            b'<!DOCTYPE QBXML [<!ENTITY e "x">]><QBXML/>',
+            "the qbXML document has a DOCTYPE, which is refused",
+        ),
+    ],
+)
+def test_a_document_refused_whole_says_why_without_repair(xml, message):
+    with pytest.raises(qbxml.QBXMLError) as refused:
+        qbxml.parse_response(xml)
+    assert str(refused.value) == message
+
+
+def test_a_document_nested_past_the_parser_limit_is_refused_not_expanded():
+    with pytest.raises(qbxml.QBXMLError, match="Excessive depth"):
+        qbxml.parse_xml("<a>" * 300 + "</a>" * 300)
+
+
+def test_a_response_without_a_status_message_reads_as_empty():
+    xml = (
+        '<QBXML><QBXMLMsgsRs><CustomerQueryRs requestID="q" statusCode="0" '
+        'statusSeverity="Info"/></QBXMLMsgsRs></QBXML>'
+    )
+    [result] = qbxml.parse_response(xml)
+    assert (result.status_code, result.message) == (0, "")
+
+
+def test_what_quickbooks_cannot_store_is_named_in_full():
+    text = "Café\t\u0100\x85\x7f\x00"
+    assert qbxml.qb_safe_text_problem("x" * 5 + text, "city", 5) == (
+        "City is 14 characters long; QuickBooks allows at most 5. City contains characters "
+        "QuickBooks cannot store ('\\x00', '\\x7f', '\\x85', 'Ā'); only ISO-8859-1 (Latin-1) "
+        "text without control characters is allowed."
+    )
+    assert qbxml.qb_safe_text_problem("ÿ\t\n\r", "city", 5) is None
+
+
+def test_a_request_id_out_of_bounds_is_refused_by_name():
+    with pytest.raises(ValueError) as refused:
+        qbxml.customer_add_rq("r" * 51, JOB)
+    assert str(refused.value) == f"requestID must be 1-50 characters: {'r' * 51!r}"

@@ -410,3 +410,20 @@ def test_a_request_id_out_of_bounds_is_refused_by_name():
     with pytest.raises(ValueError) as refused:
         qbxml.customer_add_rq("r" * 51, JOB)
     assert str(refused.value) == f"requestID must be 1-50 characters: {'r' * 51!r}"
+
+
+def test_a_response_missing_its_attributes_says_what_is_missing_and_keeps_its_records():
+    xml = (
+        '<QBXML><QBXMLMsgsRs><CustomerQueryRs statusCode="x"><Foo/>'
+        + _ret("1", "Kept")
+        + "</CustomerQueryRs></QBXMLMsgsRs></QBXML>"
+    )
+    [result] = qbxml.parse_response(xml)
+    assert (result.request_id, result.status_code, result.severity, result.message) == (
+        "",
+        qbxml.UNREADABLE_STATUS,
+        "Error",
+        "CustomerQueryRs has no statusSeverity attribute",
+    )
+    assert (result.iterator_id, result.iterator_remaining, result.skipped) == (None, None, ())
+    assert [c.full_name for c in result.customers] == ["Kept"]

@@ -427,3 +427,8 @@ def test_a_response_missing_its_attributes_says_what_is_missing_and_keeps_its_re
     )
     assert (result.iterator_id, result.iterator_remaining, result.skipped) == (None, None, ())
     assert [c.full_name for c in result.customers] == ["Kept"]
+
+
+@pytest.mark.parametrize("version", [None, 13, 13.0, b"13.0", "13", "13.0.1", " 13.0 x"])
+def test_only_a_major_dot_minor_text_is_a_qbxml_version(version):
+    assert qbxml.version_key(version) is None

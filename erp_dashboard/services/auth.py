@@ -164,7 +164,8 @@ def return_path(wanted: object, home: str = HOME) -> str:
     parts = urlsplit(wanted)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return home
-    if parts.path.startswith("//") or parts.path.rstrip("/") in ("", routes.LOGIN):
+    # "///host" parses as a path, but a browser reads any run of slashes as "//host".
+    if wanted.startswith("//") or parts.path.rstrip("/") in ("", routes.LOGIN):
         return home
     return wanted
 

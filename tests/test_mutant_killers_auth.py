@@ -109,7 +109,13 @@ def test_adding_a_person_is_recorded_with_who_whom_and_how(world):
     with unit_of_work() as s:
         first = auth.create_user(s, "cat@example.com", "Cat", "x" * 12, Role.VIEWER)
         second = auth.create_user(
-            s, "dan@example.com", "Dan", "y" * 12, Role.ADMIN, company_admin=True, by=world.admin
+            s,
+            "dan@example.com",
+            "Dan",
+            "y" * 12,
+            Role.PROJECT_ADMIN,
+            company_admin=True,
+            by=world.admin,
         )
         first_id, second_id = first.id, second.id
         assert (first.is_company_admin, second.is_company_admin) == (False, True)

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlmodel import select, update
 
+from erp_dashboard import quickbooks_fields
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import ErpEvent, Project
 from erp_dashboard.services import jobs, projects
@@ -223,7 +224,9 @@ def test_every_reason_quickbooks_cannot_store_a_project_is_named():
     project = Project(
         name=" ", number="N", street="1 Main St", city="Kent\tWA", state="WA", postal_code="1"
     )
-    assert jobs.export_problems(project) == [  # a tab QuickBooks could store, not in an address
+    assert quickbooks_fields.export_problems(
+        project
+    ) == [  # a tab QuickBooks could store, not in an address
         "The name is empty.",
         "A field contains a line break or another control character.",
     ]

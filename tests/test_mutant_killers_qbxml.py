@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from erp_dashboard import qbxml
+from erp_dashboard import qbxml, quickbooks_fields
 from erp_dashboard.qbxml import JobFields
 
 PARENT = "80000001-1700000000"
@@ -398,12 +398,12 @@ def test_a_response_without_a_status_message_reads_as_empty():
 
 def test_what_quickbooks_cannot_store_is_named_in_full():
     text = "Café\t\u0100\x85\x7f\x00"
-    assert qbxml.qb_safe_text_problem("x" * 5 + text, "city", 5) == (
+    assert quickbooks_fields.qb_safe_text_problem("x" * 5 + text, "city", 5) == (
         "City is 14 characters long; QuickBooks allows at most 5. City contains characters "
         "QuickBooks cannot store ('\\x00', '\\x7f', '\\x85', 'Ā'); only ISO-8859-1 (Latin-1) "
         "text without control characters is allowed."
     )
-    assert qbxml.qb_safe_text_problem("ÿ\t\n\r", "city", 5) is None
+    assert quickbooks_fields.qb_safe_text_problem("ÿ\t\n\r", "city", 5) is None
 
 
 def test_a_request_id_out_of_bounds_is_refused_by_name():

@@ -153,6 +153,29 @@ def world(db):
 
 
 @pytest.fixture
+def synced(world):
+    """Project 1, exported and synced under Acme Builders."""
+    from erp_dashboard.services import jobs
+    from tests.builders import drain
+
+    pid = world.projects[0]
+    jobs.export_projects(world.approver, [world.choice(pid)])
+    drain()
+    assert world.project(pid).erp_state == "synced"
+    return pid
+
+
+@pytest.fixture
+def changed(world, synced):
+    """Project 1, synced, then changed and sent again: it waits in Ready To Update."""
+    from erp_dashboard.services import projects
+
+    projects.update_project(world.admin, synced, city="Tacoma")
+    projects.send_to_erp(world.admin, synced)
+    return synced
+
+
+@pytest.fixture
 def fake():
     """An in-memory Web Connector service that records every call (SOAP tests)."""
     from tests.test_qbwc_soap import FakeService

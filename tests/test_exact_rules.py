@@ -14,7 +14,7 @@ from sqlmodel import select, update
 from erp_dashboard import qbxml
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import ErpEvent, Project, WorkItem, utcnow
-from erp_dashboard.services import auth, export_queue, jobs, projects
+from erp_dashboard.services import auth, export_queue, jobs
 from erp_dashboard.services.errors import ConcurrentChange, InvalidInput
 from erp_dashboard.services.permissions import Role
 from erp_dashboard.services.state_machine import move
@@ -28,23 +28,6 @@ def events(project_id: int) -> list[ErpEvent]:
         return list(
             s.exec(select(ErpEvent).where(ErpEvent.project_id == project_id).order_by(ErpEvent.id))
         )
-
-
-@pytest.fixture
-def synced(world):
-    """Project 1, exported and synced under Acme Builders."""
-    pid = world.projects[0]
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    drain()
-    return pid
-
-
-@pytest.fixture
-def changed(world, synced):
-    """Project 1, synced, then changed and sent again: it waits in Ready To Update."""
-    projects.update_project(world.admin, synced, city="Tacoma")
-    projects.send_to_erp(world.admin, synced)
-    return synced
 
 
 # -- a stale view never wins -------------------------------------------------------------

@@ -16,26 +16,8 @@ from sqlmodel import select, update
 from erp_dashboard import qbxml
 from erp_dashboard.db import read_only, unit_of_work
 from erp_dashboard.models import Project, QbJob, QbwcSession, WorkItem, utcnow
-from erp_dashboard.services import export_queue, jobs, projects
+from erp_dashboard.services import export_queue, jobs
 from erp_dashboard.services.state_machine import bump_count
-from tests.builders import drain
-
-
-@pytest.fixture
-def synced(world):
-    """Project 1, exported and synced under Acme Builders."""
-    pid = world.projects[0]
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    drain()
-    return pid
-
-
-@pytest.fixture
-def changed(world, synced):
-    """Project 1, synced, then changed and sent again: it waits in Ready To Update."""
-    projects.update_project(world.admin, synced, city="Tacoma")
-    projects.send_to_erp(world.admin, synced)
-    return synced
 
 
 def _item(pid: int) -> WorkItem:

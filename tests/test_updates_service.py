@@ -19,16 +19,6 @@ def qb_job(list_id: str) -> SimListItem:
         return s.exec(select(SimListItem).where(SimListItem.list_id == list_id)).one()
 
 
-@pytest.fixture
-def synced(world):
-    """Project 1, exported and synced under Acme Builders."""
-    pid = world.projects[0]
-    jobs.export_projects(world.approver, [world.choice(pid)])
-    drain()
-    assert world.project(pid).erp_state == "synced"
-    return pid
-
-
 def test_changed_project_is_resent_updated_and_synced_again(world, synced):
     before = world.project(synced)
     projects.update_project(world.admin, synced, name="Project One", city="Tacoma")

@@ -65,9 +65,12 @@ def test_a_page_comes_in_one_request_and_its_scripts_from_the_cache_after(app, n
     sign_in(page, app["base"], "approver@example.com")
     answers = []
     page.on("response", lambda reply: answers.append((reply.url, reply.status)))
-    page.goto(f"{app['base']}/jobs?filter=synced")
-    expect(page.locator("tr[data-project]").first).to_be_visible()
-    assert [status for url, status in answers if "/jobs" in url] == [200]
+    for _visit in range(2):
+        answers.clear()
+        page.goto(f"{app['base']}/jobs?filter=synced")
+        expect(page.locator("tr[data-project]").first).to_be_visible()
+        page.wait_for_load_state("networkidle")  # every chunk the page asks for has come
+        assert [status for url, status in answers if "/jobs" in url] == [200]
     assets = page.evaluate(
         "performance.getEntriesByType('resource').filter((r) => r.name.includes('/assets/'))"
         ".map((r) => r.transferSize)"

@@ -64,20 +64,6 @@ def test_a_rejected_update_records_the_approver_who_rejected_it(world):
     assert (project.erp_decided_by_id, project.erp_comment) == (world.approver2.id, "Not this")
 
 
-@pytest.mark.parametrize("who", ["admin", "viewer"])
-def test_only_approvers_reject_updates_and_others_are_told_why(world, who):
-    pid = _synced(world, world.projects[0])
-    projects.update_project(world.admin, pid, city="Kent")
-    projects.send_to_erp(world.admin, pid)
-    actor = getattr(world, who)
-    with pytest.raises(PermissionDenied) as refused:
-        jobs.reject_update(actor, pid, world.project(pid).erp_version, "no")
-    assert str(refused.value) == (
-        f"{actor.role.label}s cannot reject updates; this needs the Accounting Approver role."
-    )
-    assert world.project(pid).erp_state == "ready_to_update"
-
-
 def test_an_update_quickbooks_cannot_store_is_refused_with_every_reason(world):
     pid = _synced(world, world.projects[0])
     projects.update_project(world.admin, pid, city="Kent")
@@ -135,16 +121,31 @@ def test_an_approved_update_records_its_approver_and_forgets_the_last_refusal(wo
     )
 
 
+def _waiting_update(world) -> int:
+    """Project 1, synced, then changed and sent again: Ready To Update."""
+    pid = _synced(world, world.projects[0])
+    projects.update_project(world.admin, pid, city="Kent")
+    projects.send_to_erp(world.admin, pid)
+    return pid
+
+
 @pytest.mark.parametrize("who", ["admin", "viewer"])
-def test_only_approvers_reject_projects_and_others_are_told_why(world, who):
-    pid = world.projects[0]
+@pytest.mark.parametrize(
+    ("what", "reject", "waiting", "state"),
+    [
+        ("projects", jobs.reject, lambda world: world.projects[0], "ready_to_export"),
+        ("updates", jobs.reject_update, _waiting_update, "ready_to_update"),
+    ],
+)
+def test_only_approvers_reject_and_others_are_told_why(world, who, what, reject, waiting, state):
+    pid = waiting(world)
     actor = getattr(world, who)
     with pytest.raises(PermissionDenied) as refused:
-        jobs.reject(actor, pid, world.project(pid).erp_version, "no")
+        reject(actor, pid, world.project(pid).erp_version, "no")
     assert str(refused.value) == (
-        f"{actor.role.label}s cannot reject projects; this needs the Accounting Approver role."
+        f"{actor.role.label}s cannot reject {what}; this needs the Accounting Approver role."
     )
-    assert world.project(pid).erp_state == "ready_to_export"
+    assert world.project(pid).erp_state == state
 
 
 # -- what an export refused says ---------------------------------------------------------
